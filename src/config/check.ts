@@ -1,0 +1,171 @@
+/**
+ * The passes that run before any socket opens, in HAProxy's order:
+ * parse every file → check validity (names resolve, contexts fit, proxies are
+ * complete) → resolve server addresses → count listeners. `tshaproxy -c`
+ * runs exactly these; the runtime starts from the frozen model they return.
+ */
+import { lookup } from 'node:dns/promises';
+import { Diagnostics, ERR_ABORT, ERR_ALERT, ERR_FATAL, ERR_WARN } from '../parser/diagnostics.js';
+import { readConfig, expandConfigPaths } from '../parser/reader.js';
+import type { Config, Proxy } from './model.js';
+import type { ParseOptions } from './registry.js';
+import { isBackend, isFrontend, proxyTypeStr } from './keywords/proxy/section.js';
+import './keywords/index.js';
+
+export interface CheckResult {
+  config: Config;
+  diags: Diagnostics;
+  /** 0 valid, 1 invalid, 2 valid but nothing listens */
+  exit: 0 | 1 | 2;
+  /** the closing lines HAProxy prints on stdout */
+  stdout: string[];
+}
+
+/** Post-parse checks that can add problems. */
+export type PostCheck = (config: Config, diags: Diagnostics, opts: ParseOptions) => number;
+const postChecks: PostCheck[] = [];
+/** Modules add their own post-parse checks (HAProxy's cfg_register_postparser). */
+export function registerPostCheck(c: PostCheck): void {
+  postChecks.push(c);
+}
+
+/** Hostnames to resolve before start: filled by the server module. */
+export interface PendingResolution {
+  host: string;
+  /** message prefix, e.g. `'server be/s1'` */
+  what: string;
+  file: string;
+  line: number;
+  /** true when the address came from an environment variable that was empty */
+  emptyFromEnv?: string;
+  family?: 'ipv4' | 'ipv6';
+  done?: (address: string) => void;
+}
+export const resolutions = new WeakMap<Config, PendingResolution[]>();
+export function addResolution(config: Config, r: PendingResolution): void {
+  let l = resolutions.get(config);
+  if (!l) resolutions.set(config, (l = []));
+  l.push(r);
+}
+
+function missingTimeouts(p: Proxy, diags: Diagnostics): number {
+  if (p.mode !== 'tcp' && p.mode !== 'http') return 0;
+  if (p.disabled) return 0;
+  const fe = isFrontend(p) && p.kind !== 'defaults';
+  const be = isBackend(p) && p.kind !== 'defaults';
+  const t = p.timeouts;
+  const miss = (fe && !t.get('client')) || (be && (!t.get('connect') || !t.get('server')));
+  if (!miss) return 0;
+  diags.warning(
+    `missing timeouts for ${proxyTypeStr(p)} '${p.name}'.\n` +
+      'While not properly invalid, you will certainly encounter various problems\n' +
+      'with such a configuration. To fix this, please ensure that all following\n' +
+      "timeouts are set to a non-zero value: 'client', 'connect', 'server'.",
+    undefined,
+    undefined,
+    'none',
+  );
+  return ERR_WARN;
+}
+
+/** HAProxy's check_config_validity(), the parts tshaproxy knows so far. */
+export function checkValidity(config: Config, diags: Diagnostics, opts: ParseOptions): number {
+  let err = 0;
+  if (config.sections.some((s) => s.kind === 'program') && !config.global.masterWorker && !opts.masterWorker) {
+    diags.alert("Can't use a 'program' section without master worker mode.", undefined, undefined, 'none');
+    err |= ERR_ALERT | ERR_FATAL;
+  }
+  for (const p of config.proxies) {
+    if (p.disabled) continue;
+    if (p.defaultBackend && isFrontend(p) && !p.defaultBackend.name.includes('%[')) {
+      const target = config.proxies.find((b) => b.name === p.defaultBackend!.name && isBackend(b));
+      if (!target) {
+        diags.alert(`Proxy '${p.name}': unable to find required default_backend: '${p.defaultBackend.name}'.`, undefined, undefined, 'none');
+        err |= ERR_ALERT | ERR_FATAL;
+      } else if (target === p) {
+        diags.alert(`Proxy '${p.name}': default_backend is the proxy itself.`, undefined, undefined, 'none');
+        err |= ERR_ALERT | ERR_FATAL;
+      }
+    }
+    for (const r of p.useBackends) {
+      if (r.dynamic) continue;
+      const target = config.proxies.find((b) => b.name === r.backend && isBackend(b));
+      if (!target) {
+        diags.alert(`Proxy '${p.name}': unable to find required use_backend: '${r.backend}'.`, undefined, undefined, 'none');
+        err |= ERR_ALERT | ERR_FATAL;
+      }
+    }
+  }
+  for (const c of postChecks) err |= c(config, diags, opts);
+  for (const p of config.proxies) err |= missingTimeouts(p, diags);
+  return err;
+}
+
+/** Counts what will listen: binds of enabled frontends, stats sockets, peers. */
+export function countListeners(config: Config): number {
+  let n = config.global.statsSockets.length;
+  for (const p of config.proxies) if (!p.disabled && isFrontend(p)) n += p.binds.length;
+  for (const s of config.sections) {
+    if (s.kind === 'log-forward') n += s.directives.filter((d) => d.keyword === 'bind' || d.keyword === 'dgram-bind').length;
+  }
+  return n;
+}
+
+async function resolveAll(config: Config, diags: Diagnostics, opts: ParseOptions): Promise<number> {
+  const list = resolutions.get(config) ?? [];
+  let failed = 0;
+  await Promise.all(
+    list.map(async (r) => {
+      if (r.emptyFromEnv !== undefined) {
+        diags.alert(`${r.what} : '${r.emptyFromEnv}' resolves to an empty address (environment variable missing?)`, r.file, r.line, 'bracket');
+        failed++;
+        return;
+      }
+      try {
+        const res = await Promise.race([
+          lookup(r.host, { family: r.family === 'ipv6' ? 6 : r.family === 'ipv4' ? 4 : 0 }),
+          new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 5000).unref()),
+        ]);
+        r.done?.(res.address);
+      } catch {
+        if (!opts.ignoreResolveErrors) {
+          diags.alert(`${r.what} : could not resolve address '${r.host}'.`, r.file, r.line, 'bracket');
+          failed++;
+        }
+      }
+    }),
+  );
+  if (failed) {
+    diags.alert('Failed to initialize server(s) addr.', undefined, undefined, 'none');
+    return ERR_ALERT | ERR_FATAL;
+  }
+  return 0;
+}
+
+/** Every pass of `-c`, in order. Never throws for a configuration's content. */
+export async function checkConfig(paths: string[], opts: ParseOptions): Promise<CheckResult> {
+  const pre = new Diagnostics();
+  const files = expandConfigPaths(paths, pre);
+  const read = readConfig(files, opts);
+  const diags = read.diags;
+  diags.list.unshift(...pre.list);
+  const stdout: string[] = [];
+  if (read.flags & ERR_ABORT) return { config: read.config, diags, exit: 1, stdout };
+  let err = read.flags | pre.flags;
+  err |= checkValidity(read.config, diags, opts);
+  if (err & (ERR_ABORT | ERR_FATAL)) {
+    diags.alert('Fatal errors found in configuration.', undefined, undefined, 'none');
+    return { config: read.config, diags, exit: 1, stdout };
+  }
+  const r = await resolveAll(read.config, diags, opts);
+  if (r & ERR_FATAL) return { config: read.config, diags, exit: 1, stdout };
+  const warned = diags.list.some((d) => d.severity === 'warning');
+  if (countListeners(read.config) === 0) {
+    if (warned) stdout.push('Warnings were found.');
+    stdout.push('Configuration file has no error but will not start (no listener) => exit(2).');
+    return { config: read.config, diags, exit: 2, stdout };
+  }
+  if (warned) stdout.push('Warnings were found.');
+  stdout.push('Configuration file is valid');
+  return { config: read.config, diags, exit: 0, stdout };
+}

@@ -1,0 +1,2 @@
+// Keyword modules of this folder register themselves when imported.
+import './section.js';

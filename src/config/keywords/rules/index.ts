@@ -1,0 +1,1 @@
+// Keyword modules of this folder register themselves when imported.
