@@ -100,3 +100,8 @@ export function splitLines(text: string): RawLine[] {
   }
   return out;
 }
+
+/** The words of each line, straight from the grammar (used by tests and tools). */
+export function parseWithGrammar(text: string): string[][] {
+  return splitLines(text).map((l) => l.words.map((w) => w.text));
+}

@@ -73,7 +73,11 @@ const NEGATABLE = new Set([
 ]);
 
 /** Reads and parses every file; returns the model and what was found. */
-export function readConfig(files: string[], opts: ParseOptions): ReadResult {
+export function readConfig(
+  files: string[],
+  opts: ParseOptions,
+  load: (file: string) => string = (f) => readFileSync(f, 'latin1'),
+): ReadResult {
   const diags = new Diagnostics();
   const config = newConfig();
   config.files = files;
@@ -82,7 +86,7 @@ export function readConfig(files: string[], opts: ParseOptions): ReadResult {
   for (const file of files) {
     let text: string;
     try {
-      text = readFileSync(file, 'latin1');
+      text = load(file);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const reason = err.code === 'ENOENT' ? 'No such file or directory' : err.code === 'EACCES' ? 'Permission denied' : err.message;
