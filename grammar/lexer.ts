@@ -6,13 +6,13 @@
  * business, and its value (unquoting, escapes, `${VAR}`) is computed in
  * src/parser/words.ts, the single place that turns text into values.
  */
-import { createToken, Lexer, type CustomPatternMatcherReturn } from 'chevrotain';
+import { Lexer, createToken, type CustomPatternMatcherReturn } from 'chevrotain';
 
 export const Newline = createToken({ name: 'Newline', pattern: /\n/, line_breaks: true });
-export const Blank = createToken({ name: 'Blank', pattern: /[ \t\v\f]+/ });
+export const Blank = createToken({ name: 'Blank', pattern: /[ \t\v\f]+/, group: Lexer.SKIPPED });
 /** HAProxy stops reading a line at a CR: whatever follows it up to LF is ignored. */
-export const CarriageRest = createToken({ name: 'CarriageRest', pattern: /\r[^\n]*/ });
-export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/ });
+export const CarriageRest = createToken({ name: 'CarriageRest', pattern: /\r[^\n]*/, group: Lexer.SKIPPED });
+export const Comment = createToken({ name: 'Comment', pattern: /#[^\n\r]*/, group: Lexer.SKIPPED });
 
 const SP = 32;
 const TAB = 9;
@@ -65,18 +65,23 @@ function matchWord(text: string, offset: number): CustomPatternMatcherReturn | n
   return m;
 }
 
-export const Word = createToken({
-  name: 'Word',
-  pattern: { exec: matchWord },
-  line_breaks: false,
-  // first characters a word may start with: anything but blanks, '#', CR, LF
-  start_chars_hint: undefined,
-});
+/**
+ * A word: plain characters, backslash escapes (never swallowing the end of
+ * the line), and quoted runs; a quote left open runs to the end of the line.
+ * Inside single quotes nothing is special; inside double quotes a backslash
+ * still escapes the next character.
+ */
+export const WORD_PATTERN = /(?:[^ \t\v\f\r\n#"'\\]+|\\[^\r\n]?|"(?:[^"\\\r\n]+|\\[^\r\n]?)*"?|'[^'\r\n]*'?)+/;
+
+export const Word = createToken({ name: 'Word', pattern: WORD_PATTERN, line_breaks: false });
+
+/** The same word rule as a hand-written matcher (kept for the fuzz test's cross-check). */
+export { matchWord };
 
 export const allTokens = [Newline, Blank, CarriageRest, Comment, Word];
 
 export const configLexer = new Lexer(allTokens, {
-  positionTracking: 'full',
+  positionTracking: 'onlyOffset',
   ensureOptimizations: false,
   skipValidations: true,
 });

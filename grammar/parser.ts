@@ -9,7 +9,7 @@
  * 50,000-line configuration fast to read.
  */
 import { EmbeddedActionsParser, type IToken } from 'chevrotain';
-import { allTokens, Blank, CarriageRest, Comment, Newline, Word, configLexer } from './lexer.js';
+import { allTokens, Newline, Word, configLexer } from './lexer.js';
 
 export interface RawWord {
   /** the word exactly as written (quotes and escapes included) */
@@ -36,7 +36,7 @@ class ConfigGrammar extends EmbeddedActionsParser {
   }
 
   /**
-   * config := ( Newline | lineItem )*
+   * config := ( Newline | Word )*
    * A line is the run of items between two Newlines; written this way the
    * grammar is LL(1) and a last line without LF needs no special case.
    */
@@ -52,22 +52,13 @@ class ConfigGrammar extends EmbeddedActionsParser {
             words = [];
           },
         },
-        { ALT: () => { this.SUBRULE(this.lineItem, { ARGS: [words] }); } },
+        { ALT: () => { words.push(this.CONSUME(Word)); } },
       ]);
     });
     lines.push({ words, nl: undefined });
     return lines;
   });
 
-  /** lineItem := Word | Blank | Comment | CarriageRest */
-  public lineItem = this.RULE('lineItem', (words: IToken[]) => {
-    this.OR([
-      { ALT: () => { const w = this.CONSUME(Word); words?.push(w); } },
-      { ALT: () => { this.CONSUME(Blank); } },
-      { ALT: () => { this.CONSUME(Comment); } },
-      { ALT: () => { this.CONSUME(CarriageRest); } },
-    ]);
-  });
 }
 
 let grammar: ConfigGrammar | undefined;

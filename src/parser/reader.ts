@@ -153,10 +153,10 @@ function readOne(
     if (raw.words.length === 0) continue;
     curLine = lineNo;
     const exp = expandLine(raw, { getenv, file, section: sectionName });
-    const trimmed = raw.text.replace(/^[ \t\v\f\r]+/, '');
-    const lead = raw.text.length - trimmed.length;
     if (exp.error) {
       const e = exp.error;
+      const trimmed = raw.text.replace(/^[ \t\v\f\r]+/, '');
+      const lead = raw.text.length - trimmed.length;
       if (e.kind === 'toomany') {
         diags.alert(e.message, file, lineNo, 'parsing-tight');
       } else {

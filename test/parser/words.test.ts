@@ -62,3 +62,19 @@ test('the Chevrotain grammar and the line splitter agree', () => {
   const text = 'global\n  log 127.0.0.1 local0 # c\n\n frontend "a b" x\\ y\n';
   assert.deepEqual(parseWithGrammar(text).filter((l) => l.length), splitLines(text).map((l) => l.words.map((w) => w.text)).filter((l) => l.length));
 });
+
+test('the word token pattern and the hand-written word matcher agree on random lines', async () => {
+  const { WORD_PATTERN, matchWord } = await import('../../grammar/lexer.js');
+  const re = new RegExp(WORD_PATTERN.source, 'y');
+  const alphabet = ' \t"\'\\#x$\r{}a';
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  for (let n = 0; n < 20000; n++) {
+    let s = '';
+    for (let i = 0; i < 12; i++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+    re.lastIndex = 0;
+    const a = re.exec(s)?.[0] ?? null;
+    const b = (matchWord(s, 0) as unknown as string[] | null)?.[0] ?? null;
+    assert.equal(a, b, JSON.stringify(s));
+  }
+});

@@ -1,1 +1,3 @@
 // Keyword modules of this folder register themselves when imported.
+import './bind.js';
+import './stats.js';

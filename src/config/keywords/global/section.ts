@@ -9,15 +9,18 @@ import { parseInteger } from '../../../parser/values.js';
 import { registerKeywords, type KwContext } from '../../registry.js';
 import { registerSection } from '../../sections.js';
 import { keep } from '../generic.js';
+import { tooManyArgs } from '../proxy/section.js';
+import { unknownGlobal } from './keywords.js';
 
 registerSection({
   name: 'global',
   kind: 'global',
-  open(_ctx, state) {
+  open(ctx, state) {
     state.proxy = undefined;
     state.named = undefined;
     state.unknown = undefined;
-    return 0;
+    state.unknownKeyword = unknownGlobal;
+    return tooManyArgs(ctx, 0);
   },
 });
 
@@ -44,11 +47,21 @@ function lookupId(db: 'passwd' | 'group', name: string): number | undefined {
 
 function intKeyword(field: 'maxconn' | 'nbthread') {
   return (ctx: KwContext): number => {
-    if (!once(ctx)) return 0;
-    const v = ctx.args[1] === undefined ? undefined : parseInteger(ctx.args[1]);
-    if (ctx.args[1] === undefined) return ctx.alert(`'${ctx.args[0]}' expects an integer argument.`);
+    const t = tooManyArgs(ctx, 1);
+    if (t) return t;
+    const g = ctx.config.global;
+    if (field === 'maxconn' && g.maxconn) {
+      ctx.diags.alert(`'${ctx.args[0]}' already specified. Continuing.`, ctx.file, ctx.line, 'parsing');
+      return ERR_ALERT;
+    }
+    if (field === 'nbthread') {
+      if (!/^\d+$/.test(ctx.args[1] ?? '')) {
+        return ctx.alert(`'nbthread' passed a missing or unparsable integer value in '${ctx.args[1] ?? ''}'`);
+      }
+    } else if (!ctx.args[1]) return ctx.alert(`'${ctx.args[0]}' expects an integer argument.`);
     keep(ctx);
-    ctx.config.global[field] = v ?? parseInt(ctx.args[1], 10) | 0;
+    const v = parseInteger(ctx.args[1]);
+    g[field] = v ?? (parseInt(ctx.args[1], 10) || 0);
     return 0;
   };
 }
@@ -58,6 +71,8 @@ registerKeywords([
     name: 'daemon',
     sections: ['global'],
     parse(ctx) {
+      const t = tooManyArgs(ctx, 0);
+      if (t) return t;
       keep(ctx);
       ctx.config.global.daemon = true;
       return 0;
@@ -67,6 +82,8 @@ registerKeywords([
     name: 'master-worker',
     sections: ['global'],
     parse(ctx) {
+      const t = tooManyArgs(ctx, 1);
+      if (t) return t;
       if (ctx.args[1] !== undefined && ctx.args[1] !== 'no-exit-on-failure') {
         return ctx.alert(`'${ctx.args[0]}' only supports 'no-exit-on-failure' option.`);
       }
@@ -81,8 +98,10 @@ registerKeywords([
     name: 'pidfile',
     sections: ['global'],
     parse(ctx) {
-      if (!once(ctx)) return 0;
-      if (ctx.args[1] === undefined) return ctx.alert(`'${ctx.args[0]}' expects a file name as an argument.`);
+      const t = tooManyArgs(ctx, 1);
+      if (t) return t;
+      if (!once(ctx)) return ERR_ALERT;
+      if (!ctx.args[1]) return ctx.alert(`'${ctx.args[0]}' expects a file name as an argument.`);
       keep(ctx);
       ctx.config.global.pidfile = ctx.args[1];
       return 0;
@@ -92,9 +111,11 @@ registerKeywords([
     name: 'user',
     sections: ['global'],
     parse(ctx) {
-      if (ctx.config.global.uid !== undefined) {
+      const t = tooManyArgs(ctx, 1);
+      if (t) return t;
+      if (ctx.config.global.uid) {
         ctx.diags.alert(`user/uid already specified. Continuing.`, ctx.file, ctx.line, 'parsing');
-        return 0;
+        return ERR_ALERT;
       }
       keep(ctx);
       const uid = lookupId('passwd', ctx.args[1] ?? '');
@@ -108,9 +129,11 @@ registerKeywords([
     name: 'group',
     sections: ['global'],
     parse(ctx) {
-      if (ctx.config.global.gid !== undefined) {
-        ctx.diags.alert(`group/gid already specified. Continuing.`, ctx.file, ctx.line, 'parsing');
-        return 0;
+      const t = tooManyArgs(ctx, 1);
+      if (t) return t;
+      if (ctx.config.global.gid) {
+        ctx.diags.alert(`gid/group was already specified. Continuing.`, ctx.file, ctx.line, 'parsing');
+        return ERR_ALERT;
       }
       keep(ctx);
       const gid = lookupId('group', ctx.args[1] ?? '');
@@ -124,8 +147,10 @@ registerKeywords([
     name: 'chroot',
     sections: ['global'],
     parse(ctx) {
-      if (!once(ctx)) return 0;
-      if (ctx.args[1] === undefined) return ctx.alert(`'${ctx.args[0]}' expects a directory as an argument.`);
+      const t = tooManyArgs(ctx, 1);
+      if (t) return t;
+      if (!once(ctx)) return ERR_ALERT;
+      if (!ctx.args[1]) return ctx.alert(`'${ctx.args[0]}' expects a directory as an argument.`);
       keep(ctx);
       ctx.config.global.chroot = ctx.args[1];
       return 0;

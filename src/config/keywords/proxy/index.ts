@@ -1,2 +1,5 @@
 // Keyword modules of this folder register themselves when imported.
 import './section.js';
+import './options.js';
+import './basics.js';
+import './log.js';

@@ -100,7 +100,8 @@ function openProxy(ctx: KwContext, state: SectionState): number {
     }
     fromName = args[3];
   }
-  let def: Proxy | undefined = state.currentDefaults;
+  // a defaults section starts afresh unless it names its origin ('from')
+  let def: Proxy | undefined = kind === 'defaults' ? undefined : state.currentDefaults;
   if (fromName !== undefined) {
     const cands = ctx.config.defaults.filter((d) => d.name === fromName);
     if (!cands.length) {

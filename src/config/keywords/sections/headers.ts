@@ -7,6 +7,7 @@ import { ERR_ABORT, ERR_ALERT, ERR_FATAL } from '../../../parser/diagnostics.js'
 import type { NamedSection } from '../../model.js';
 import type { SectionKind } from '../../registry.js';
 import { invalidChar, registerSection } from '../../sections.js';
+import { closeSection, unknownInSection } from './keywords.js';
 
 const NAMED: SectionKind[] = [
   'userlist', 'peers', 'resolvers', 'mailers', 'cache', 'http-errors', 'ring', 'program', 'log-forward', 'fcgi-app',
@@ -19,6 +20,7 @@ for (const kind of NAMED) {
     open(ctx, state) {
       state.proxy = undefined;
       state.unknown = undefined;
+      state.unknownKeyword = unknownInSection;
       const name = ctx.args[1];
       let err = 0;
       if (name === undefined) {
@@ -37,6 +39,7 @@ for (const kind of NAMED) {
       const sec: NamedSection = { kind, name, file: ctx.file, line: ctx.line, directives: [] };
       ctx.config.sections.push(sec);
       state.named = sec;
+      state.close = () => closeSection(sec, ctx.diags);
       return err;
     },
   });

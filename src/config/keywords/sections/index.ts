@@ -1,2 +1,3 @@
 // Keyword modules of this folder register themselves when imported.
 import './headers.js';
+import './keywords.js';

@@ -1,0 +1,172 @@
+/**
+ * The `acl` keyword, and the bridge between conditions (condition.ts) and the
+ * ACL parser of src/acl: anonymous ACLs are validated there, and a rule whose
+ * condition can never match where it is evaluated gets HAProxy's warning.
+ */
+import { ERR_ALERT, ERR_FATAL, ERR_WARN } from '../../../parser/diagnostics.js';
+import { parseAclExpr, type ParsedAcl } from '../../../acl/acl.js';
+import { USAGE_POINTS, type PendingArg } from '../../../acl/sample.js';
+import type { AclConf, CondConf, Proxy } from '../../model.js';
+import { registerKeywords, type KwContext } from '../../registry.js';
+import { invalidChar } from '../../sections.js';
+import { registerPostCheck } from '../../check.js';
+import { aclHook } from './condition.js';
+
+/** Parsed form of every ACL line and anonymous ACL. */
+export const parsedAcls = new WeakMap<object, ParsedAcl>();
+
+/** Names of backends etc. that sample fetch arguments reference, resolved after parsing. */
+interface PendingRef extends PendingArg {
+  proxy: Proxy;
+  file: string;
+  line: number;
+  where: 'acl' | 'sample';
+}
+const pendingRefs = new WeakMap<object, PendingRef[]>();
+
+function addPending(ctx: KwContext, list: PendingArg[], where: 'acl' | 'sample'): void {
+  if (!ctx.proxy || !list.length) return;
+  let l = pendingRefs.get(ctx.config);
+  if (!l) pendingRefs.set(ctx.config, (l = []));
+  for (const p of list) l.push({ ...p, proxy: ctx.proxy, file: ctx.file, line: ctx.line, where });
+}
+
+aclHook.validate = (ctx, words) => {
+  const r = parseAclExpr(words);
+  if ('error' in r) return r.error;
+  parsedAcls.set(words, r.acl);
+  addPending(ctx, r.acl.pending, 'acl');
+  if (r.acl.warning) ctx.diags.warning(r.acl.warning, undefined, undefined, 'none');
+  return undefined;
+};
+
+registerKeywords([
+  {
+    name: 'acl',
+    sections: ['defaults', 'frontend', 'backend', 'listen'],
+    support: 'no',
+    parse(ctx) {
+      const p = ctx.proxy;
+      if (!p) return 0;
+      if (p.kind === 'defaults' && !p.name) return ctx.alert(`'${ctx.args[0]}' not allowed in anonymous 'defaults' section.`);
+      const name = ctx.args[1] ?? '';
+      const bad = invalidChar(name);
+      if (bad) return ctx.alert(`character '${bad}' is not permitted in acl name '${name}'.`);
+      if (name.toLowerCase() === 'or')
+        return ctx.alert(`acl name '${name}' will never match. 'or' is used to express a logical disjunction within a condition.`);
+      const words = ctx.args.slice(2);
+      const r = parseAclExpr(words);
+      if ('error' in r) return ctx.alert(`error detected while parsing ACL '${name}' : ${r.error}.`);
+      const conf: AclConf = { name, words, file: ctx.file, line: ctx.line, column: ctx.columns[0] };
+      p.acls.push(conf);
+      parsedAcls.set(conf, r.acl);
+      addPending(ctx, r.acl.pending, 'acl');
+      if (r.acl.warning) {
+        ctx.diags.warning(r.acl.warning, undefined, undefined, 'none');
+        return ERR_WARN;
+      }
+      return 0;
+    },
+  },
+]);
+
+/**
+ * HAProxy's check of a condition against the place it is evaluated: a
+ * warning when an ACL can never match there. `usage` lists the usage points
+ * (indexes of USAGE_POINTS) the rule runs at; `inKw` names the rule set for
+ * tcp rules ("tcp-request connection"), which HAProxy quotes in the message.
+ */
+export function condWarnings(ctx: KwContext, cond: CondConf | undefined, usage: number[], inKw?: string): number {
+  if (!cond || !ctx.proxy || !usage.length) return 0;
+  let err = 0;
+  const where = USAGE_POINTS[usage[0]];
+  const inText = inKw ? ` in '${inKw}'` : '';
+  for (const and of cond.terms) {
+    for (const t of and) {
+      if (t.anonymous) {
+        const a = parsedAcls.get(t.anonymous);
+        if (a && !usage.some((u) => a.valid[u])) {
+          ctx.warn(`anonymous acl will never match${inText} because it uses keyword '${a.fetch.name}' which is incompatible with '${where}'`);
+          err |= ERR_WARN;
+        }
+      } else if (t.name) {
+        const defs = ctx.proxy.acls.filter((x) => x.name === t.name);
+        const parsed = defs.map((d) => parsedAcls.get(d)).filter((x): x is ParsedAcl => !!x);
+        if (parsed.length && parsed.every((a) => !usage.some((u) => a.valid[u]))) {
+          ctx.warn(`acl '${t.name}' will never match${inText} because it only involves keywords that are incompatible with '${where}'`);
+          err |= ERR_WARN;
+        }
+      }
+    }
+  }
+  return err;
+}
+
+/** The usage points of a rule set in proxy `p` (SMP_VAL_* bits HAProxy checks against). */
+export function usageOf(ruleset: string, p: Proxy): number[] {
+  const fe = p.kind !== 'backend';
+  const be = p.kind !== 'frontend';
+  const out: number[] = [];
+  const add = (cond: boolean, n: number) => cond && out.push(n);
+  switch (ruleset) {
+    case 'http-request':
+    case 'redirect':
+      add(fe, 3);
+      add(be, 7);
+      break;
+    case 'http-response':
+    case 'http-after-response':
+      add(fe, 16);
+      add(be, 12);
+      break;
+    case 'tcp-request connection':
+      add(fe, 0);
+      break;
+    case 'tcp-request session':
+      add(fe, 1);
+      break;
+    case 'tcp-request content':
+      add(fe, 2);
+      add(be, 6);
+      break;
+    case 'tcp-response content':
+      add(fe, 15);
+      add(be, 11);
+      break;
+    case 'use_backend':
+      add(fe, 5);
+      break;
+    case 'use-server':
+      add(be, 9);
+      break;
+  }
+  return out;
+}
+
+/** The usage point sample expressions of a rule are checked against (FE side first). */
+export function exprUsage(ruleset: string, p: Proxy): number | undefined {
+  return usageOf(ruleset, p)[0];
+}
+
+/** Records sample-fetch arguments to resolve after parsing. */
+export function addSamplePending(ctx: KwContext, list: PendingArg[]): void {
+  addPending(ctx, list, 'sample');
+}
+
+registerPostCheck((config, diags) => {
+  let err = 0;
+  for (const r of pendingRefs.get(config) ?? []) {
+    if (r.type !== 'backend' || r.where !== 'acl') continue;
+    const found = config.proxies.find((p) => p.name === r.value && p.kind !== 'frontend');
+    if (!found) {
+      diags.alert(
+        `unable to find backend '${r.value}' referenced in arg ${r.pos + 1} of ACL keyword '${r.kw}' in proxy '${r.proxy.name}'.`,
+        r.file,
+        r.line,
+        'parsing-tight',
+      );
+      err |= ERR_ALERT | ERR_FATAL;
+    }
+  }
+  return err;
+});

@@ -1,0 +1,316 @@
+/**
+ * Rule actions as rows: for each rule set (http-request, http-response,
+ * http-after-response, tcp-request connection|session|content, tcp-response
+ * content) the actions the 2.6.12 binary registers (data/binary-actions.txt)
+ * and, per action, a parser that consumes its arguments and reports
+ * HAProxy's message. What follows the arguments must be a condition.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DATA_DIR } from '../../tables.js';
+import { parseLogFormat, parseSampleExpr, services, fetches, type PendingArg } from '../../../acl/sample.js';
+
+export interface ActionInput {
+  /** rule set: 'http-request', 'tcp-request content'... */
+  ruleset: string;
+  /** the action word as written, e.g. 'set-var(txn.x)' */
+  word: string;
+  /** the registered action it matched, e.g. 'set-var' */
+  action: string;
+  /** text between parentheses of the action word, if any */
+  paren?: string;
+  /** words after the action word */
+  args: string[];
+  /** usage point sample expressions are checked against */
+  usage?: number;
+  pending: PendingArg[];
+  /** all words of the line (for HAProxy's quirks that quote them) */
+  line: string[];
+}
+
+/** `used`: how many of `args` the action consumed. */
+export type ActionResult = { used: number } | { error: string };
+
+export interface ActionRow {
+  name: string;
+  /** name given with (*) in HAProxy's list: matches by prefix */
+  prefix: boolean;
+  parse: (a: ActionInput) => ActionResult;
+}
+
+const isCondWord = (w: string | undefined) => w === 'if' || w === 'unless';
+
+/** Counts the words up to the condition. */
+function untilCond(args: string[]): number {
+  let n = 0;
+  while (n < args.length && !isCondWord(args[n])) n++;
+  return n;
+}
+
+function fmtCheck(a: ActionInput, fmt: string): string | undefined {
+  const r = parseLogFormat(fmt, a.usage);
+  return r.error;
+}
+
+function exactly(n: number, text: string, fmtAt?: number) {
+  return (a: ActionInput): ActionResult => {
+    const k = untilCond(a.args);
+    if (k !== n) return { error: text };
+    if (fmtAt !== undefined) {
+      const e = fmtCheck(a, a.args[fmtAt]);
+      if (e) return { error: e };
+    }
+    return { used: n };
+  };
+}
+
+/** A sample expression in one word; HAProxy's texts. */
+function expr(a: ActionInput, i: number, ctxCheck = true): { used: number } | { error: string } {
+  const w = a.args[i];
+  if (w === undefined || isCondWord(w) || w === '') return { error: 'missing fetch method' };
+  const r = parseSampleExpr(w, 0, { pending: a.pending });
+  if ('error' in r) return { error: r.error };
+  if (ctxCheck && a.usage !== undefined && !r.expr.fetch.valid[a.usage]) {
+    return { error: `fetch method '${a.word}' extracts information from '${r.expr.fetch.source}', none of which is available here` };
+  }
+  return { used: 1 };
+}
+
+const noArgs = (): ActionResult => ({ used: 0 });
+const rest = (a: ActionInput): ActionResult => ({ used: untilCond(a.args) });
+
+function fileMissing(path: string): boolean {
+  try {
+    return !existsSync(path) || !statSync(path).isFile();
+  } catch {
+    return true;
+  }
+}
+
+/** deny / tarpit / return / auth... options with their number of values */
+const REPLY_OPTS: Record<string, number> = {
+  deny_status: 1, status: 1, 'content-type': 1, errorfile: 1, errorfiles: 1, file: 1, 'lf-file': 1,
+  string: 1, 'lf-string': 1, hdr: 2, 'default-errorfiles': 0,
+};
+
+function reply(a: ActionInput): ActionResult {
+  let i = 0;
+  while (i < a.args.length && REPLY_OPTS[a.args[i]] !== undefined) {
+    const o = a.args[i];
+    const n = REPLY_OPTS[o];
+    if ((o === 'file' || o === 'lf-file') && a.args[i + 1] !== undefined && fileMissing(a.args[i + 1])) {
+      return { error: `error opening file '${a.args[i + 1]}'` };
+    }
+    if ((o === 'lf-string' || o === 'lf-file') && a.args[i + 1] !== undefined && o === 'lf-string') {
+      const e = fmtCheck(a, a.args[i + 1]);
+      if (e) return { error: e };
+    }
+    if (o === 'hdr' && a.args[i + 2] !== undefined) {
+      const e = fmtCheck(a, a.args[i + 2]);
+      if (e) return { error: e };
+    }
+    i += 1 + n;
+  }
+  return { used: Math.min(i, a.args.length) };
+}
+
+const REDIRECT_ARGS: Record<string, number> = {
+  location: 1, prefix: 1, scheme: 1, code: 1, 'set-cookie': 1, 'clear-cookie': 1,
+  'drop-query': 0, 'ignore-empty': 0, 'append-slash': 0,
+};
+
+/** `redirect` options, shared with the `redirect` keyword. */
+export function parseRedirect(args: string[], checkFmt?: (fmt: string) => string | undefined): ActionResult {
+  let i = 0;
+  while (i < args.length && !isCondWord(args[i])) {
+    const o = args[i];
+    const n = REDIRECT_ARGS[o];
+    if (n === undefined) {
+      return {
+        error: `expects 'code', 'prefix', 'location', 'scheme', 'set-cookie', 'clear-cookie', 'drop-query', 'ignore-empty' or 'append-slash' (was '${o}')`,
+      };
+    }
+    if (n && args[i + 1] === undefined) return { error: `missing argument for '${o}'` };
+    if ((o === 'location' || o === 'prefix' || o === 'scheme') && checkFmt) {
+      const e = checkFmt(args[i + 1]);
+      if (e) return { error: e };
+    }
+    i += 1 + n;
+  }
+  return { used: i };
+}
+
+function capture(a: ActionInput): ActionResult {
+  const tcp = a.ruleset.startsWith('tcp');
+  const e = expr(a, 0);
+  if ('error' in e) return tcp ? { error: `'${a.ruleset} capture' : ${e.error}` } : e;
+  if (a.args[1] === 'len' || a.args[1] === 'id') {
+    if (a.args[2] === undefined) return { error: tcp ? `'${a.ruleset} capture' : a positive 'len' argument is mandatory` : "expects <expression> [ 'len' <length> | id <idx> ]" };
+    return { used: 3 };
+  }
+  return { error: tcp ? `'${a.ruleset} capture' : a positive 'len' argument is mandatory` : "expects <expression> [ 'len' <length> | id <idx> ]" };
+}
+
+function track(a: ActionInput): ActionResult {
+  const e = expr(a, 0);
+  if ('error' in e) return a.ruleset.startsWith('tcp') ? { error: `'${a.ruleset} ${a.word}' : ${e.error}` } : e;
+  if (a.args[1] === 'table') return { used: 3 };
+  return { used: 1 };
+}
+
+function setVar(a: ActionInput): ActionResult {
+  if (a.paren === undefined || !a.word.endsWith(')')) {
+    return {
+      error: `invalid or incomplete action '${a.word}'. Expects 'set-var(<var-name>)', 'set-var-fmt(<var-name>)' or 'unset-var(<var-name>)'`,
+    };
+  }
+  if (a.action === 'unset-var') return { used: 0 };
+  if (a.action === 'set-var-fmt') {
+    const k = untilCond(a.args);
+    if (k < 1) return { error: 'missing format string' };
+    const e = fmtCheck(a, a.args[0]);
+    if (e) return { error: e };
+    return { used: 1 };
+  }
+  return expr(a, 0);
+}
+
+function useService(a: ActionInput): ActionResult {
+  const name = a.args[0] ?? '';
+  if (!services.has(name)) {
+    const shown = a.ruleset.startsWith('tcp') ? a.line[1] ?? '' : name;
+    return { error: `'${shown}' unknown service name.` };
+  }
+  return { used: 1 };
+}
+
+function setStatus(a: ActionInput): ActionResult {
+  const k = untilCond(a.args);
+  if (k !== 1 && k !== 3) return { error: 'expects 1 argument: <status>; or 3 arguments: <status> reason <fmt>' };
+  const n = Number(a.args[0]);
+  if (!/^\d+$/.test(a.args[0]) || n < 100 || n > 999) return { error: 'expects an integer status code between 100 and 999' };
+  return { used: k };
+}
+
+function delHeader(a: ActionInput): ActionResult {
+  const k = untilCond(a.args);
+  if (k < 1) return { error: 'expects at least 1 argument' };
+  if (a.args[1] === '-m') return { used: Math.min(3, k) };
+  return { used: 1 };
+}
+
+function exprAction(a: ActionInput): ActionResult {
+  return expr(a, 0);
+}
+
+function normalizeUri(): ActionResult {
+  return { error: "\u0000'normalize-uri' action is experimental, must be allowed via a global 'expose-experimental-directives'" };
+}
+
+const PARSERS: Record<string, (a: ActionInput) => ActionResult> = {
+  'set-header': exactly(2, 'expects exactly 2 arguments', 1),
+  'add-header': exactly(2, 'expects exactly 2 arguments', 1),
+  'early-hint': exactly(2, 'expects exactly 2 arguments', 1),
+  'replace-header': exactly(3, 'expects exactly 3 arguments', 2),
+  'replace-value': exactly(3, 'expects exactly 3 arguments', 2),
+  'set-path': exactly(1, 'expects exactly 1 argument <format>', 0),
+  'set-pathq': exactly(1, 'expects exactly 1 argument <format>', 0),
+  'set-query': exactly(1, 'expects exactly 1 argument <format>', 0),
+  'set-uri': exactly(1, 'expects exactly 1 argument <format>', 0),
+  'set-method': exactly(1, 'expects exactly 1 argument <format>', 0),
+  'set-log-level': exactly(1, "expects exactly 1 argument (log level name or 'silent')"),
+  'set-timeout': exactly(2, 'expects exactly 2 arguments'),
+  'del-header': delHeader,
+  'set-var': setVar,
+  'set-var-fmt': setVar,
+  'unset-var': setVar,
+  capture,
+  'track-sc': track,
+  'track-sc0': track,
+  'track-sc1': track,
+  'track-sc2': track,
+  'use-service': useService,
+  'set-status': setStatus,
+  deny: reply,
+  tarpit: reply,
+  return: reply,
+  allow: noArgs,
+  reject: noArgs,
+  accept: noArgs,
+  close: noArgs,
+  'silent-drop': noArgs,
+  'disable-l7-retry': noArgs,
+  'wait-for-handshake': noArgs,
+  'expect-proxy': rest,
+  'expect-netscaler-cip': noArgs,
+  'set-src': exprAction,
+  'set-dst': exprAction,
+  'set-src-port': exprAction,
+  'set-dst-port': exprAction,
+  'set-priority-class': exprAction,
+  'set-priority-offset': exprAction,
+  'normalize-uri': normalizeUri,
+  'cache-use': (a) => (untilCond(a.args) < 1 ? { error: 'expects a cache name' } : { used: 1 }),
+  'cache-store': (a) => (untilCond(a.args) < 1 ? { error: 'expects a cache name' } : { used: 1 }),
+  'wait-for-body': (a) => (a.args[0] !== 'time' || a.args[1] === undefined ? { error: 'expects time <time> [ at-least <bytes> ]' } : { used: a.args[2] === 'at-least' ? 4 : 2 }),
+  auth: (a) => {
+    if (a.args[0] === 'realm') {
+      if (a.args[1] === undefined) return { error: 'missing realm value.\n' };
+      return { used: 2 };
+    }
+    return { used: 0 };
+  },
+  redirect: (a) => parseRedirect(a.args, (f) => fmtCheck(a, f)),
+};
+
+/** Action rows of each rule set, in the order HAProxy lists them. */
+export const actionTables = new Map<string, { rows: ActionRow[]; expects: string }>();
+
+function load(): void {
+  let text = '';
+  try {
+    text = readFileSync(join(DATA_DIR, 'binary-actions.txt'), 'utf8');
+  } catch {
+    return;
+  }
+  let rs = '';
+  for (const line of text.split('\n')) {
+    if (line.startsWith('### ')) {
+      rs = line.slice(4).trim();
+      continue;
+    }
+    if (!rs || !line.startsWith('expects ')) continue;
+    const m = /^expects (.*?)(?:, but got '.*'\.| in proxy '.*' \(got '.*'\)\.)$/.exec(line);
+    const list = m ? m[1] : line;
+    const rows: ActionRow[] = [];
+    const names = [...list.matchAll(/'([^']+)'/g)].map((x) => x[1]);
+    if (list.includes("'track-sc0' ... 'track-sc2'")) names.push('track-sc1');
+    for (const n of names) {
+      const prefix = n.endsWith('(*)');
+      const name = prefix ? n.slice(0, -3) : n;
+      const parse = PARSERS[name] ?? rest;
+      rows.push({ name, prefix, parse });
+    }
+    actionTables.set(rs, { rows, expects: list });
+  }
+}
+load();
+
+/** HAProxy's action_lookup: exact names first, then prefix names (longest first). */
+export function findAction(ruleset: string, word: string): { row: ActionRow; paren?: string } | undefined {
+  const t = actionTables.get(ruleset);
+  if (!t) return undefined;
+  const exact = t.rows.find((r) => !r.prefix && r.name === word);
+  if (exact) return { row: exact };
+  let best: ActionRow | undefined;
+  for (const r of t.rows) {
+    if (r.prefix && word.startsWith(r.name) && (!best || r.name.length > best.name.length)) best = r;
+  }
+  if (!best) return undefined;
+  const rest = word.slice(best.name.length);
+  if (best.name === 'set-var' && rest.startsWith('-fmt')) return undefined;
+  const paren = rest.startsWith('(') ? rest.slice(1).replace(/\)$/, '') : undefined;
+  return { row: best, paren };
+}
+
+export { fetches };
