@@ -58,9 +58,9 @@ function missingTimeouts(p: Proxy, diags: Diagnostics): number {
   if (!miss) return 0;
   diags.warning(
     `missing timeouts for ${proxyTypeStr(p)} '${p.name}'.\n` +
-      'While not properly invalid, you will certainly encounter various problems\n' +
-      'with such a configuration. To fix this, please ensure that all following\n' +
-      "timeouts are set to a non-zero value: 'client', 'connect', 'server'.",
+      '   | While not properly invalid, you will certainly encounter various problems\n' +
+      '   | with such a configuration. To fix this, please ensure that all following\n' +
+      "   | timeouts are set to a non-zero value: 'client', 'connect', 'server'.",
     undefined,
     undefined,
     'none',

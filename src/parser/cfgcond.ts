@@ -42,7 +42,13 @@ const PREDICATES: Record<string, number> = {
   strneq: 2,
   version_atleast: 1,
   version_before: 1,
+  openssl_version_atleast: 1,
+  openssl_version_before: 1,
+  ssllib_name_startswith: 1,
 };
+
+/** The TLS library the emulated binary was built with (Debian bookworm's 2.6.12). */
+export const SSL_LIB = { name: 'OpenSSL', version: '3.0.11' };
 
 /** Evaluates an expression string; throws CondError with a 0-based position. */
 export function evalCondition(expr: string, env: CondEnv): boolean {
@@ -77,7 +83,7 @@ export function evalCondition(expr: string, env: CondEnv): boolean {
       if (i >= expr.length) throw new CondError('unexpected end of expression', i);
       throw new CondError(`unparsable conditional expression '${expr.slice(start)}'`, start);
     }
-    if (!(name in PREDICATES)) throw new CondError(`unknown conditional predicate '${name}'`, start);
+    if (!(name in PREDICATES)) throw new CondError(`unparsable conditional expression '${expr.slice(start)}'`, start);
     if (expr[i] !== '(') throw new CondError(`missing opening parenthesis for predicate '${name}'`, i);
     i++;
     const args: string[] = [];
@@ -129,6 +135,12 @@ export function evalCondition(expr: string, env: CondEnv): boolean {
         return compareVersions(env.version, args[0]) >= 0;
       case 'version_before':
         return compareVersions(env.version, args[0]) < 0;
+      case 'openssl_version_atleast':
+        return compareVersions(SSL_LIB.version, args[0]) >= 0;
+      case 'openssl_version_before':
+        return compareVersions(SSL_LIB.version, args[0]) < 0;
+      case 'ssllib_name_startswith':
+        return SSL_LIB.name.startsWith(args[0]);
     }
     return false;
   };

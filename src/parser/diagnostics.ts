@@ -58,17 +58,13 @@ const LABEL: Record<Severity, string> = {
   diag: '[DIAG]    ',
 };
 
-/** Renders a diagnostic the way HAProxy prints it on stderr; continuation lines get "   | ". */
+/** Renders a diagnostic the way HAProxy prints it on stderr. */
 export function renderLine(d: Diagnostic, pid: number | string, context = 'config'): string {
   const text = renderText(d);
   const ctx = context ? `${context} : ` : '';
-  const lines = text.split('\n');
-  let out = `${LABEL[d.severity]} (${pid}) : ${ctx}${lines[0]}`;
-  for (let i = 1; i < lines.length; i++) {
-    if (lines[i] === '' && i === lines.length - 1) break;
-    out += `\n   | ${lines[i]}`;
-  }
-  return out;
+  // messages are printed verbatim: continuation lines carry their own "   | " when HAProxy's do,
+  // and a message ending in a newline leaves an empty line after it
+  return `${LABEL[d.severity]} (${pid}) : ${ctx}${text}`;
 }
 
 /**

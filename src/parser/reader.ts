@@ -303,6 +303,8 @@ function readOne(
         if (err & ERR_ABORT) return err;
       }
       state.close = undefined;
+      state.unknown = undefined;
+      state.unknownKeyword = undefined;
       state.kind = header.kind;
       sectionName = args[1] ?? args[0];
     }

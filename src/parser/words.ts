@@ -65,7 +65,7 @@ export function caretLines(trimmedLine: string, pos0: number): string {
     pos -= start;
     line = cut;
   }
-  return `  ${line}\n  ${' '.repeat(Math.max(0, pos))}^\n`;
+  return `  ${line}\n  ${' '.repeat(Math.max(0, pos))}^`;
 }
 
 /**

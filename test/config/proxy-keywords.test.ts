@@ -103,3 +103,17 @@ test('proxy ids must be positive and unique', async () => {
   assert.ok(r.lines.includes('alert: parsing [t.cfg:2]: custom id has to be > 0.'));
   assert.ok(r.lines.includes('alert: parsing [t.cfg:6]: backend d reuses same custom id as backend c (declared at t.cfg:3).'));
 });
+
+test('check rulesets, filters and source addresses are checked like HAProxy', async () => {
+  const r = await check(`backend b\n  http-check foo\n  http-check send uri\n  tcp-check expect string x\n  tcp-check connect port 110\n  filter foo\n  filter spoe\n  source 1.2.3.4:1-2\n  persist foo\n`);
+  const alerts = r.lines.filter((l) => l.startsWith('alert: parsing')).map((l) => l.split('\n')[0]);
+  assert.deepEqual(alerts, [
+    "alert: parsing [t.cfg:2] : 'http-check' only supports 'disable-on-404', 'send-state', 'comment', 'connect', 'send', 'expect', 'set-var-fmt(*)', 'set-var(*)', 'unset-var(*)'. but got 'foo'",
+    "alert: parsing [t.cfg:3] : 'http-check send' : 'uri' expects a string as argument..",
+    "alert: parsing [t.cfg:5] : 'tcp-check connect' : first step MUST also be a 'connect', optionally preceded by a 'set-var', an 'unset-var' or a 'comment', when there is a 'connect' step in the tcp-check ruleset.",
+    "alert: parsing [t.cfg:6] : 'filter' : unknown keyword 'foo'. Registered keywords :",
+    "alert: parsing [t.cfg:7] : 'filter' : ''spoe' : missing config file'",
+    "alert: parsing [t.cfg:8] : 'source 1.2.3.4:1-2' : port range not permitted here in '1.2.3.4:1-2'",
+    'alert: parsing [t.cfg:9] : unknown persist method.',
+  ]);
+});

@@ -84,6 +84,7 @@ export async function runOne(e: Entry): Promise<Outcome> {
     res = await checkConfig([rel], opts);
   } finally {
     process.chdir(cwd0);
+    for (const k of Object.keys(process.env)) if (!(k in envSave)) delete process.env[k];
     Object.assign(process.env, envSave);
   }
   const prefix = e.cwd ? `${e.cwd}/` : '';

@@ -28,6 +28,11 @@ test('version predicates compare dotted versions and dev releases', () => {
   assert.ok(compareVersions('2.6-dev1', '2.6') < 0);
 });
 
+test('the TLS library predicates of 2.6.12 are known', () => {
+  assert.equal(evalCondition('openssl_version_atleast(1.1.1)', env), true);
+  assert.equal(evalCondition('!ssllib_name_startswith(AWS-LC)', env), true);
+});
+
 test('an unknown predicate is an error with its position', () => {
   assert.throws(() => evalCondition('1 && nope(x)', env), (e: unknown) => e instanceof CondError && e.pos === 5);
 });

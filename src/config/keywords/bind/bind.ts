@@ -89,7 +89,7 @@ function caCheck(kw: string) {
 
 const CHECKS: Record<string, (v: string, b: BindParse) => string | undefined> = {
   crt(v, b) {
-    return loadCertificate(withBase(v, globalSetting(b.ctx.config, 'crt-base')));
+    return loadCertificate(withBase(v, globalSetting(b.ctx.config, 'crt-base')), b.ctx.config);
   },
   'crt-list'(v, b) {
     return loadCrtList(withBase(v, globalSetting(b.ctx.config, 'crt-base')));
@@ -288,6 +288,8 @@ registerKeywords([{ name: 'bind', sections: ['defaults', 'frontend', 'backend', 
 /** Post-parse: SSL binds need a certificate (HAProxy's ssl_sock_prepare_bind_conf). */
 lateRegister((config: Config, diags) => {
   let err = 0;
+  // HAProxy runs its checks only on a configuration that parsed without fatal errors
+  if (diags.list.some((d) => d.severity === 'alert')) return 0;
   for (const p of config.proxies) {
     if (p.disabled || !isFrontend(p)) continue;
     for (const b of p.binds) {

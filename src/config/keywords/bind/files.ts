@@ -44,19 +44,36 @@ const KEY_RE = /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/;
  * ssl_sock_load_cert(): a certificate file or a directory of them. Returns
  * HAProxy's error text (ending with ".\n" like HAProxy's) or undefined.
  */
-export function loadCertificate(path: string): string | undefined {
+export function loadCertificate(path: string, config?: Config): string | undefined {
   let st;
   try {
     st = statSync(path);
   } catch (e) {
+    // 2.6 still loads the old multi-certificate bundles: <path>.rsa, .ecdsa, .dsa
+    let found = false;
+    for (const ext of ['.rsa', '.ecdsa', '.dsa']) {
+      try {
+        statSync(path + ext);
+        found = true;
+      } catch {
+        /* not this one */
+      }
+    }
+    if (found) return undefined;
     return `unable to stat SSL certificate from file '${path}' : ${errnoText(e)}.\n`;
   }
   if (st.isDirectory()) return undefined;
   const text = readText(path);
   if (text === undefined || !CERT_RE.test(text)) return `unable to load certificate from file '${path}'.\n`;
   if (!KEY_RE.test(text)) {
-    const key = readText(`${path}.key`);
-    if (key === undefined || !KEY_RE.test(key)) return `No Private Key found in '${path}.key'.\n`;
+    let base = path;
+    if (config && config.global.directives.some((d) => d.keyword === 'ssl-load-extra-del-ext')) {
+      const slash = path.lastIndexOf('/');
+      const dot = path.lastIndexOf('.');
+      if (dot > slash + 1) base = path.slice(0, dot);
+    }
+    const key = readText(`${base}.key`);
+    if (key === undefined || !KEY_RE.test(key)) return `No Private Key found in '${base}.key'.\n`;
   }
   return undefined;
 }

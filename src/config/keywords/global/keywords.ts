@@ -348,13 +348,13 @@ rows.push(
   {
     name: 'lua-load',
     sections: ['global'],
-    support: 'no',
+    // no support flag: luaFile() says itself, in default mode, that Lua is not run
     parse: (ctx) => luaFile(ctx, `'lua-load' expects a file name as parameter.`),
   },
   {
     name: 'lua-load-per-thread',
     sections: ['global'],
-    support: 'no',
+    // no support flag: luaFile() says itself, in default mode, that Lua is not run
     parse: (ctx) => luaFile(ctx, `'lua-load-per-thread' expects a file as parameter.`),
   },
   {

@@ -3,11 +3,10 @@
  * `log-forward` (parse_logsrv): `log <target> [len <n>] [format <fmt>]
  * [sample <ranges>:<size>] <facility> [<level> [<minlevel>]]`, `log global`
  * and `no log`. Messages are prefixed with "log : " by the callers, as
- * HAProxy does. Also the global-only `log-send-hostname` and `log-tag`.
+ * HAProxy does. Also the global-only `log-send-hostname`.
  */
 import { parseAddress, resolvesLocally } from '../../../parser/values.js';
 import { registerKeywords, type KwContext } from '../../registry.js';
-import { tooManyArgs } from '../proxy/section.js';
 import { keep } from '../generic.js';
 
 export const LOG_FACILITIES = [
@@ -109,18 +108,6 @@ registerKeywords([
         return 0;
       }
       g.seen.set('log-send-hostname', ctx.pos());
-      keep(ctx);
-      return 0;
-    },
-  },
-  {
-    name: 'log-tag',
-    sections: ['global'],
-    support: 'no',
-    parse(ctx) {
-      const t = tooManyArgs(ctx, 1);
-      if (t) return t;
-      if (!ctx.args[1]) return ctx.alert(`'${ctx.args[0]}' expects a tag for use in syslog.`);
       keep(ctx);
       return 0;
     },

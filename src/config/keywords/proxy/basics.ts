@@ -185,7 +185,7 @@ function parseHashType(ctx: KwContext): number {
   }
   const fn = ctx.args[2];
   if (fn !== undefined && fn !== '') {
-    if (!['sdbm', 'djb2', 'crc32', 'wt6', 'none'].includes(fn)) {
+    if (!['sdbm', 'djb2', 'crc32', 'wt6'].includes(fn)) {
       return ctx.alert(`'hash-type' only supports 'sdbm', 'djb2', 'crc32', or 'wt6' hash functions.`);
     }
     const mod = ctx.args[3];
@@ -360,8 +360,8 @@ function parseHttpError(ctx: KwContext): number {
     if (w === 'errorfile' || w === 'file' || w === 'lf-file') {
       const f = a[i + 1];
       if (!f) return ctx.alert(`http-error : '${w}' expects <fmt> as argument.`);
-      const bad = w === 'errorfile' ? errorFileProblem(f) : undefined;
-      if (bad) return ctx.alert(`http-error : error ${bad} file '${f}'.`);
+      const bad = errorFileProblem(f);
+      if (bad) return ctx.alert(`http-error : error ${bad} file '${f}'${w === 'errorfile' ? '.' : ''}`);
       i++;
     } else if (w === 'errorfiles' || w === 'content-type' || w === 'string' || w === 'lf-string' || w === 'hdr' || w === 'default-errorfiles') {
       if (w === 'hdr') i += 2;
@@ -381,17 +381,15 @@ const COMP_ALGOS = ['identity', 'deflate', 'raw-deflate', 'gzip'];
 function parseCompression(ctx: KwContext): number {
   const a = ctx.args;
   const sub = a[1];
-  if (sub === 'algo' || sub === 'algo-req' || sub === 'algo-res') {
+  if (sub === 'algo') {
     if (!a[2]) return ctx.alert(`parsing [${ctx.file}:${ctx.line}] : '${a[0]}' expects <algorithm>.`);
     for (const alg of a.slice(2)) {
       if (!COMP_ALGOS.includes(alg)) return ctx.alert(`'${a[0]}' : '${alg}' is not a supported algorithm.`);
     }
-  } else if (sub === 'type' || sub === 'type-req' || sub === 'type-res') {
+  } else if (sub === 'type') {
     if (!a[2]) return ctx.alert(`'${a[0]}' expects <type>.`);
   } else if (sub === 'offload') {
     /* FE/BE check happens at post-parse */
-  } else if (sub === 'direction' || sub === 'minsize-req' || sub === 'minsize-res') {
-    return ctx.alert(`'${a[0]}' expects 'algo', 'type' or 'offload'`);
   } else {
     return ctx.alert(`'${a[0]}' expects 'algo', 'type' or 'offload'`);
   }

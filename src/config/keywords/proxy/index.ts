@@ -3,3 +3,4 @@ import './section.js';
 import './options.js';
 import './basics.js';
 import './log.js';
+import './misc.js';

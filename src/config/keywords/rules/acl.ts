@@ -24,8 +24,20 @@ interface PendingRef extends PendingArg {
 }
 const pendingRefs = new WeakMap<object, PendingRef[]>();
 
+/**
+ * Post-parse checks are registered on first use: check.ts's registry is not
+ * initialised yet while the keyword modules load (import cycle).
+ */
+const lazyChecks = new Set<Parameters<typeof registerPostCheck>[0]>();
+export function lazyPostCheck(c: Parameters<typeof registerPostCheck>[0]): void {
+  if (lazyChecks.has(c)) return;
+  lazyChecks.add(c);
+  registerPostCheck(c);
+}
+
 function addPending(ctx: KwContext, list: PendingArg[], where: 'acl' | 'sample'): void {
   if (!ctx.proxy || !list.length) return;
+  lazyPostCheck(resolveRefs);
   let l = pendingRefs.get(ctx.config);
   if (!l) pendingRefs.set(ctx.config, (l = []));
   for (const p of list) l.push({ ...p, proxy: ctx.proxy, file: ctx.file, line: ctx.line, where });
@@ -153,7 +165,7 @@ export function addSamplePending(ctx: KwContext, list: PendingArg[]): void {
   addPending(ctx, list, 'sample');
 }
 
-registerPostCheck((config, diags) => {
+const resolveRefs: Parameters<typeof registerPostCheck>[0] = (config, diags) => {
   let err = 0;
   for (const r of pendingRefs.get(config) ?? []) {
     if (r.type !== 'backend' || r.where !== 'acl') continue;
@@ -169,4 +181,4 @@ registerPostCheck((config, diags) => {
     }
   }
   return err;
-});
+};

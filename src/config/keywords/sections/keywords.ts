@@ -128,9 +128,7 @@ registerKeywords([
       if (!ctx.args[1] || !ctx.args[2]) return ctx.alert(`'${ctx.args[0]}' expects <name> and <addr>[:<port>] as arguments.`);
       const what = `'${ctx.args[0]} ${ctx.args[1]}'`;
       const a = parseAddress(ctx.args[2], { hostnames: true, needPort: true });
-      if (a.ok && a.addr.port === undefined && a.addr.family !== 'unix') {
-        return ctx.alert(`${what} : missing port specification in '${ctx.args[2]}'`);
-      }
+      if (!a.ok && a.error.startsWith('missing port')) return ctx.alert(`${what} : ${a.error}`);
       const r = checkHostAddress(ctx.args[2]);
       if (!r.ok) return ctx.alert(`${what} : ${r.error}\n`);
       return ok(ctx);

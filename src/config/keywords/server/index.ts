@@ -1,1 +1,2 @@
 // Keyword modules of this folder register themselves when imported.
+import './server.js';

@@ -1,0 +1,227 @@
+/**
+ * `http-request`, `http-response`, `http-after-response`, `tcp-request` and
+ * `tcp-response`: the action (rows of actions.ts), its arguments, then the
+ * condition, with HAProxy 2.6's messages. An error in an http-* rule stops
+ * the file (HAProxy's ERR_ABORT); tcp-* errors are fatal but parsing goes on.
+ */
+import { ERR_ABORT, ERR_ALERT, ERR_FATAL, ERR_WARN } from '../../../parser/diagnostics.js';
+import type { PendingArg } from '../../../acl/sample.js';
+import type { CondConf, Proxy, RuleConf } from '../../model.js';
+import { registerKeywords, type KwContext } from '../../registry.js';
+import { parseTime } from '../../../parser/values.js';
+import { proxyTypeStr } from '../proxy/section.js';
+import { actionTables, findAction } from './actions.js';
+import { addSamplePending, condWarnings, exprUsage, usageOf } from './acl.js';
+import { parseCondition } from './condition.js';
+
+/** Rule kinds a proxy has defined so far, for HAProxy's misplaced-rule warnings. */
+const seenKinds = new WeakMap<Proxy, Set<string>>();
+
+export function markSeen(p: Proxy, kind: string): void {
+  let s = seenKinds.get(p);
+  if (!s) seenKinds.set(p, (s = new Set()));
+  s.add(kind);
+}
+
+const ORDER: { kind: string; label: string }[] = [
+  { kind: 'tcp-sess', label: "a 'tcp-request session'" },
+  { kind: 'tcp-cont', label: "a 'tcp-request content'" },
+  { kind: 'monitor', label: "a 'monitor fail'" },
+  { kind: 'http-req', label: "an 'http-request'" },
+  { kind: 'redirect', label: "a 'redirect'" },
+  { kind: 'use_backend', label: "a 'use_backend'" },
+  { kind: 'use-server', label: "a 'use-server'" },
+];
+
+/**
+ * HAProxy's warnif_misplaced_*(): a rule written after one that runs later
+ * gets a warning naming the first such rule kind. `after` is the first kind
+ * (in ORDER) that runs after the rule being placed.
+ */
+export function warnMisplaced(ctx: KwContext, after: string, what = ctx.args[0]): number {
+  const p = ctx.proxy;
+  if (!p) return 0;
+  const s = seenKinds.get(p);
+  if (!s) return 0;
+  if (!s.has('monitor') && p.directives.some((d) => d.keyword === 'monitor fail')) s.add('monitor');
+  const from = ORDER.findIndex((o) => o.kind === after);
+  for (let i = from; i >= 0 && i < ORDER.length; i++) {
+    if (s.has(ORDER[i].kind)) {
+      ctx.warn(`a '${what}' rule placed after ${ORDER[i].label} rule will still be processed before.`);
+      return ERR_WARN;
+    }
+  }
+  return 0;
+}
+
+const FINAL = new Set(['allow', 'deny', 'tarpit', 'reject', 'redirect', 'return', 'auth', 'use-service', 'silent-drop']);
+const lastFinal = new WeakMap<Proxy, Map<string, boolean>>();
+
+function addRule(ctx: KwContext, ruleset: string, action: string, args: string[], cond?: CondConf): void {
+  const r: RuleConf = { ruleset, action, args, cond, file: ctx.file, line: ctx.line, column: ctx.columns[0] };
+  ctx.proxy!.rules.push(r);
+}
+
+function condWords(args: string[], i: number): string[] {
+  return args.slice(i);
+}
+
+/* ---- http-request / http-response / http-after-response ------------------- */
+
+function httpRule(ctx: KwContext): number {
+  const p = ctx.proxy;
+  if (!p) return 0;
+  const rs = ctx.args[0];
+  if (p.kind === 'defaults' && !p.name) return ctx.alert(`'${rs}' not allowed in anonymous 'defaults' section.`);
+  let err = 0;
+  let finals = lastFinal.get(p);
+  if (!finals) lastFinal.set(p, (finals = new Map()));
+  if (finals.get(rs)) {
+    ctx.warn(`previous '${rs}' action is final and has no condition attached, further entries are NOOP.`, 'parsing-tight');
+    err |= ERR_WARN;
+  }
+  const word = ctx.args[1] ?? '';
+  const table = actionTables.get(rs);
+  const found = findAction(rs, word);
+  if (!found || !table) {
+    ctx.alert(`'${rs}' expects ${table?.expects ?? ''}, but got '${word}'${word ? '' : ' (missing argument)'}.`, 'parsing-tight');
+    return ERR_ALERT | ERR_ABORT;
+  }
+  const pending: PendingArg[] = [];
+  const args = ctx.args.slice(2);
+  const usage = exprUsage(rs, p);
+  const r = found.row.parse({ ruleset: rs, word, action: found.row.name, paren: found.paren, args, usage, pending, line: ctx.args });
+  if ('error' in r) {
+    if (r.error.startsWith('\u0000')) ctx.alert(r.error.slice(1));
+    else ctx.alert(`error detected in ${proxyTypeStr(p)} '${p.name}' while parsing '${rs} ${word}' rule : ${r.error}.`);
+    return ERR_ALERT | ERR_ABORT;
+  }
+  addSamplePending(ctx, pending);
+  const next = args[r.used];
+  let cond: CondConf | undefined;
+  if (next === 'if' || next === 'unless') {
+    const c = parseCondition(ctx, condWords(args, r.used));
+    if ('error' in c) {
+      ctx.alert(`error detected while parsing an '${rs} ${word}' condition : ${c.error}.`);
+      return ERR_ALERT | ERR_ABORT;
+    }
+    cond = c.cond;
+  } else if (next !== undefined) {
+    ctx.alert(`'${rs} ${word}' expects either 'if' or 'unless' followed by a condition but found '${next}'.`, 'parsing-tight');
+    return ERR_ALERT | ERR_ABORT;
+  }
+  if (rs === 'http-request') {
+    err |= warnMisplaced(ctx, 'redirect');
+    markSeen(p, 'http-req');
+  }
+  err |= condWarnings(ctx, cond, usageOf(rs, p));
+  finals.set(rs, !cond && FINAL.has(found.row.name));
+  addRule(ctx, rs, found.row.name, args.slice(0, r.used), cond);
+  return err;
+}
+
+/* ---- tcp-request / tcp-response ------------------------------------------ */
+
+function tcpActionRule(ctx: KwContext, rs: string): number {
+  const p = ctx.proxy!;
+  const word = ctx.args[2] ?? '';
+  const table = actionTables.get(rs);
+  const found = findAction(rs, word);
+  const where = `${proxyTypeStr(p)} '${p.name}'`;
+  if (!found || !table) {
+    return ctx.alert(`'${rs}' expects ${table?.expects ?? ''} in ${where} (got '${word}').\n`);
+  }
+  const pending: PendingArg[] = [];
+  const args = ctx.args.slice(3);
+  const usage = exprUsage(rs, p);
+  const r = found.row.parse({ ruleset: rs, word, action: found.row.name, paren: found.paren, args, usage, pending, line: ctx.args });
+  if ('error' in r) return ctx.alert(r.error.replace(/^\u0000/, ''));
+  addSamplePending(ctx, pending);
+  const next = args[r.used];
+  let cond: CondConf | undefined;
+  if (next === 'if' || next === 'unless') {
+    const c = parseCondition(ctx, args.slice(r.used));
+    if ('error' in c) {
+      return ctx.alert(`'${rs} ${word}' : error detected in ${where} while parsing '${next}' condition : ${c.error}`);
+    }
+    cond = c.cond;
+  } else if (next !== undefined) {
+    return ctx.alert(`'${rs} ${word}' only accepts 'if' or 'unless', in ${where} (got '${next}')`);
+  }
+  let err = condWarnings(ctx, cond, usageOf(rs, p), rs);
+  addRule(ctx, rs, found.row.name, args.slice(0, r.used), cond);
+  return err;
+}
+
+function inspectDelay(ctx: KwContext, rs: string): number {
+  const p = ctx.proxy!;
+  const v = ctx.args[2];
+  const where = `${proxyTypeStr(p)} '${p.name}'`;
+  const base = `'${ctx.args[0]} ${ctx.args[1]}' expects a positive delay in milliseconds, in ${where}`;
+  if (v === undefined || v === '') return ctx.alert(base);
+  const t = parseTime(v, 'ms');
+  if (!t.ok) {
+    if (t.reason === 'overflow') return ctx.alert(`${base} (timer overflow in '${v}', maximum value is 2147483647 ms or ~24.8 days)`);
+    if (/^\d/.test(v)) return ctx.alert(`${base} (unexpected character '${t.at[0]}')`);
+    return ctx.alert(base);
+  }
+  addRule(ctx, rs, 'inspect-delay', [v]);
+  return 0;
+}
+
+function tcpRequest(ctx: KwContext): number {
+  const p = ctx.proxy;
+  if (!p) return 0;
+  const sub = ctx.args[1];
+  const where = `${proxyTypeStr(p)} '${p.name}'`;
+  const anon = p.kind === 'defaults' && !p.name;
+  if (sub === undefined || sub === '') return ctx.alert(`missing argument for '${ctx.args[0]}' in ${where}`);
+  if (sub === 'inspect-delay') {
+    if (anon) return ctx.alert(`${ctx.args[0]} ${sub} is not allowed in anonymous 'defaults' sections`);
+    return inspectDelay(ctx, 'tcp-request');
+  }
+  if (sub === 'content') {
+    if (anon) return ctx.alert(`${ctx.args[0]} ${sub} is not allowed in anonymous 'defaults' sections`);
+    const e = tcpActionRule(ctx, 'tcp-request content');
+    if (e & ERR_FATAL) return e;
+    const w = warnMisplaced(ctx, 'monitor');
+    markSeen(p, 'tcp-cont');
+    return e | w;
+  }
+  if (sub === 'connection' || sub === 'session') {
+    if (p.kind === 'backend') return ctx.alert(`${ctx.args[0]} ${sub} is not allowed because ${where.replace(/'/g, '')} is not a frontend`);
+    if (anon) return ctx.alert(`${ctx.args[0]} ${sub} is not allowed in anonymous 'defaults' sections`);
+    const e = tcpActionRule(ctx, `tcp-request ${sub}`);
+    if (e & ERR_FATAL) return e;
+    const w = warnMisplaced(ctx, sub === 'connection' ? 'tcp-sess' : 'tcp-cont');
+    if (sub === 'session') markSeen(p, 'tcp-sess');
+    return e | w;
+  }
+  return ctx.alert(`'${ctx.args[0]}' expects 'inspect-delay', 'connection', or 'content' in ${where} (got '${sub}')`);
+}
+
+function tcpResponse(ctx: KwContext): number {
+  const p = ctx.proxy;
+  if (!p) return 0;
+  const sub = ctx.args[1];
+  const where = `${proxyTypeStr(p)} '${p.name}'`;
+  const anon = p.kind === 'defaults' && !p.name;
+  if (sub === undefined || sub === '') return ctx.alert(`missing argument for '${ctx.args[0]}' in ${where}`);
+  if (sub === 'inspect-delay' || sub === 'content') {
+    if (anon || p.kind === 'frontend')
+      return ctx.alert(`${ctx.args[0]} ${sub} is only allowed in 'backend' sections or 'defaults' section with a name`);
+    if (sub === 'inspect-delay') return inspectDelay(ctx, 'tcp-response');
+    return tcpActionRule(ctx, 'tcp-response content');
+  }
+  return ctx.alert(`'${ctx.args[0]}' expects 'inspect-delay' or 'content' in ${where} (got '${sub}')`);
+}
+
+const PROXIES = ['defaults', 'frontend', 'backend', 'listen'] as const;
+
+registerKeywords([
+  { name: 'http-request', sections: PROXIES, parse: httpRule, support: 'no' },
+  { name: 'http-response', sections: PROXIES, parse: httpRule, support: 'no' },
+  { name: 'http-after-response', sections: PROXIES, parse: httpRule, support: 'no' },
+  { name: 'tcp-request', sections: PROXIES, parse: tcpRequest, support: 'no' },
+  { name: 'tcp-response', sections: PROXIES, parse: tcpResponse, support: 'no' },
+]);
