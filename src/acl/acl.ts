@@ -46,11 +46,14 @@ function defaultMethod(type: string): string {
 
 function fileMissing(path: string): boolean {
   try {
-    return !existsSync(path) || !statSync(path).isFile();
+    return !existsSync(path) || statSync(path).isDirectory();
   } catch {
     return true;
   }
 }
+
+/** keywords whose patterns are dotted versions ("3.1"), parsed leniently */
+const DOTTED_VER = new Set(['req_ssl_ver', 'req.ssl_ver']);
 
 const INT_OPS = new Set(['eq', 'le', 'lt', 'ge', 'gt']);
 
@@ -73,6 +76,18 @@ function checkIpPattern(p: string): string | undefined {
   if (mask !== undefined && !/^\d+$/.test(mask) && !/^\d{1,3}(\.\d{1,3}){3}$/.test(mask))
     return `'${p}' is not a valid IPv4 or IPv6 address.`;
   return undefined;
+}
+
+/** Regex patterns are compiled by PCRE in HAProxy; JavaScript's engine flags the plain syntax errors. */
+function checkRegex(p: string): string | undefined {
+  try {
+    new RegExp(p);
+    return undefined;
+  } catch (e) {
+    const m = (e as Error).message;
+    const why = /Unterminated group/.test(m) ? 'missing closing parenthesis' : /Unmatched '\)'/.test(m) ? 'unmatched closing parenthesis' : m.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '');
+    return `regex '${p}' is invalid (error=${why}, erroffset=${p.length})`;
+  }
 }
 
 /** Parses `criterion [flags] [values]` (the words after the ACL name, or inside braces). */
@@ -140,8 +155,10 @@ export function parseAclExpr(words: string[]): AclResult {
   const patterns = words.slice(i);
   for (const p of patterns) {
     let e: string | undefined;
+    if (DOTTED_VER.has(kwName)) break;
     if (method === 'int' || method === 'len') e = checkIntPattern(p);
     else if (method === 'ip') e = checkIpPattern(p);
+    else if (method === 'reg') e = checkRegex(p);
     if (e) return { error: e.replace(/\.$/, '') };
   }
   let warning: string | undefined;

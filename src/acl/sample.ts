@@ -267,6 +267,7 @@ export function parseArgs(
           v += c;
           i++;
         }
+        if (s[i] !== ',' && s[i] !== ')') return { error: "expected ')'", argNo: pos };
         const e = checkArgType(spec.types[pos], v, pos);
         if (e) return { error: e, argNo: pos };
         args.push(v);
@@ -284,25 +285,30 @@ export function parseArgs(
       }
     }
   }
-  if (args.length < spec.min) {
-    return {
-      error: `expected type '${spec.types[args.length]}' at position ${args.length + 1}, but got nothing`,
-      argNo: args.length,
-    };
+  // missing mandatory arguments are empty ones: fine for strings and names
+  for (let k = args.length; k < spec.min; k++) {
+    if (!EMPTY_OK.has(spec.types[k])) {
+      return { error: `expected type '${spec.types[k]}' at position ${k + 1}, but got nothing`, argNo: k };
+    }
   }
   return { args, end: i };
 }
 
+/** Argument types an empty value is acceptable for (strings; names resolved later or implicit). */
+const EMPTY_OK = new Set(['string', 'backend', 'frontend', 'table', 'server', 'userlist', 'regex', 'var']);
+
 function checkArgType(type: string | undefined, v: string, pos: number): string | undefined {
+  if (type === undefined) return undefined;
+  if (v === '' && !EMPTY_OK.has(type)) return `expected type '${type}' at position ${pos + 1}, but got nothing`;
   if (type === 'integer' || type === 'sint') {
-    if (v === '' ? false : !/^[+-]?\d+$/.test(v)) return `failed to parse '${v}' as type '${type}' at position ${pos + 1}`;
+    if (!/^[+-]?\d+$/.test(v)) return `failed to parse '${v}' as type '${type}' at position ${pos + 1}`;
   }
   return undefined;
 }
 
 function fileMissing(path: string): boolean {
   try {
-    return !existsSync(path) || !statSync(path).isFile();
+    return !existsSync(path) || statSync(path).isDirectory();
   } catch {
     return true;
   }
@@ -402,7 +408,7 @@ export interface LogFormatResult {
  * error text is HAProxy's ("failed to parse sample expression <...> : ...").
  * `usage` is the usage point of the rule, to check fetches against.
  */
-export function parseLogFormat(fmt: string, usage?: number): LogFormatResult {
+export function parseLogFormat(fmt: string, usage?: number, pending?: PendingArg[]): LogFormatResult {
   const exprs: SampleExpr[] = [];
   let i = 0;
   while (i < fmt.length) {
@@ -427,7 +433,7 @@ export function parseLogFormat(fmt: string, usage?: number): LogFormatResult {
         const start = k + 1;
         const rest = fmt.slice(start);
         if (!rest.includes(']')) return { exprs, error: `missing ']' after '${rest}'` };
-        const r = parseSampleExpr(fmt, start, { stopAt: ']' });
+        const r = parseSampleExpr(fmt, start, { stopAt: ']', pending });
         if ('error' in r) return { exprs, error: `failed to parse sample expression <${rest}> : ${r.error}` };
         if (fmt[r.end] !== ']') {
           return { exprs, error: `expected ']' after '${fmt.slice(start, r.end)}', but found '${fmt[r.end] ?? ''}'` };

@@ -21,13 +21,8 @@ export interface CheckResult {
   stdout: string[];
 }
 
-/** Post-parse checks that can add problems. */
-export type PostCheck = (config: Config, diags: Diagnostics, opts: ParseOptions) => number;
-const postChecks: PostCheck[] = [];
-/** Modules add their own post-parse checks (HAProxy's cfg_register_postparser). */
-export function registerPostCheck(c: PostCheck): void {
-  postChecks.push(c);
-}
+import { postChecks, registerPostCheck, type PostCheck } from './postchecks.js';
+export { registerPostCheck, type PostCheck };
 
 /** Hostnames to resolve before start: filled by the server module. */
 export interface PendingResolution {
@@ -104,7 +99,8 @@ export function checkValidity(config: Config, diags: Diagnostics, opts: ParseOpt
 /** Counts what will listen: binds of enabled frontends, stats sockets, peers. */
 export function countListeners(config: Config): number {
   let n = config.global.statsSockets.length;
-  for (const p of config.proxies) if (!p.disabled && isFrontend(p)) n += p.binds.length;
+  // HAProxy counts a backend's bind lines too (it warns that they are ignored, yet they listen)
+  for (const p of config.proxies) if (!p.disabled) n += p.binds.length;
   for (const s of config.sections) {
     if (s.kind === 'log-forward') n += s.directives.filter((d) => d.keyword === 'bind' || d.keyword === 'dgram-bind').length;
   }
@@ -114,10 +110,12 @@ export function countListeners(config: Config): number {
 async function resolveAll(config: Config, diags: Diagnostics, opts: ParseOptions): Promise<number> {
   const list = resolutions.get(config) ?? [];
   let failed = 0;
+  // lookups run together; their alerts are reported in file order, as HAProxy's sequential ones are
+  const found: (string | undefined)[] = new Array(list.length);
   await Promise.all(
-    list.map(async (r) => {
+    list.map(async (r, i) => {
       if (r.emptyFromEnv !== undefined) {
-        diags.alert(`${r.what} : '${r.emptyFromEnv}' resolves to an empty address (environment variable missing?)`, r.file, r.line, 'bracket');
+        found[i] = `${r.what} : '${r.emptyFromEnv}' resolves to an empty address (environment variable missing?)`;
         failed++;
         return;
       }
@@ -129,12 +127,15 @@ async function resolveAll(config: Config, diags: Diagnostics, opts: ParseOptions
         r.done?.(res.address);
       } catch {
         if (!opts.ignoreResolveErrors) {
-          diags.alert(`${r.what} : could not resolve address '${r.host}'.`, r.file, r.line, 'bracket');
+          found[i] = `${r.what} : could not resolve address '${r.host}'.`;
           failed++;
         }
       }
     }),
   );
+  list.forEach((r, i) => {
+    if (found[i]) diags.alert(found[i]!, r.file, r.line, 'bracket');
+  });
   if (failed) {
     diags.alert('Failed to initialize server(s) addr.', undefined, undefined, 'none');
     return ERR_ALERT | ERR_FATAL;

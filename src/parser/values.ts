@@ -259,7 +259,7 @@ export function ipv6Valid(s: string): boolean {
   return g.length === 8 && g.every(okg);
 }
 
-const FD_ERRNO = (fd: number) => (fd <= 2 ? 'Socket operation on non-socket' : 'Bad file descriptor');
+const FD_ERRNO = (fd: number) => (fd <= 3 ? 'Socket operation on non-socket' : 'Bad file descriptor');
 
 /**
  * Parses an address as HAProxy 2.6's str2sa_range() does, with its messages
@@ -284,7 +284,7 @@ export function str2sa(str: string, o: SaOptions): SaResult {
     ['unix@', 'unix'], ['uxdg@', 'unix', 'd'], ['uxst@', 'unix', 's'], ['abns@', 'abns'],
     ['ipv4@', 'ipv4'], ['ipv6@', 'ipv6'], ['tcp4@', 'ipv4', 's'], ['udp4@', 'ipv4', 'd'],
     ['tcp6@', 'ipv6', 's'], ['udp6@', 'ipv6', 'd'], ['tcp@', 'unspec', 's'], ['udp@', 'unspec', 'd'],
-    ['quic4@', 'ipv4', 'q'], ['quic6@', 'ipv6', 'q'], ['fd@', 'fd'], ['sockpair@', 'sockpair'],
+    ['ip@', 'unspec'], ['quic4@', 'ipv4', 'q'], ['quic6@', 'ipv6', 'q'], ['fd@', 'fd'], ['sockpair@', 'sockpair'],
   ];
   let matched = false;
   for (const [p, f, t] of pfx) {

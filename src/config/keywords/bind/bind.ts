@@ -11,7 +11,7 @@ import { str2sa } from '../../../parser/values.js';
 import { bestMatch, registerKeywords, type KwContext } from '../../registry.js';
 import { DATA_DIR } from '../../tables.js';
 import type { Address, BindConf, Config } from '../../model.js';
-import { registerPostCheck } from '../../check.js';
+import { registerPostCheck } from '../../postchecks.js';
 import { bindHook, ignoredWithoutCap, isFrontend } from '../proxy/section.js';
 import { globalSetting, groupExists, loadCaFile, loadCertificate, loadCrtList, userExists, withBase } from './files.js';
 
@@ -92,7 +92,8 @@ const CHECKS: Record<string, (v: string, b: BindParse) => string | undefined> = 
     return loadCertificate(withBase(v, globalSetting(b.ctx.config, 'crt-base')), b.ctx.config);
   },
   'crt-list'(v, b) {
-    return loadCrtList(withBase(v, globalSetting(b.ctx.config, 'crt-base')));
+    void b;
+    return loadCrtList(v);
   },
   'ca-file': caCheck('ca-file'),
   'ca-verify-file': caCheck('ca-verify-file'),
@@ -244,6 +245,7 @@ function newBind(ctx: KwContext, arg: string): BindConf {
 
 /** `bind <addr>[,...] [options]` in a proxy section. */
 export function parseBind(ctx: KwContext): number {
+  flushLateChecks();
   const p = ctx.proxy;
   if (!p) return 0;
   let err = 0;
@@ -272,15 +274,16 @@ bindHook.parse = parseBind;
 
 /**
  * check.ts imports every keyword module before its own body runs, so its
- * registry of post-checks is not initialised yet while modules load: register
- * once the module graph is evaluated.
+ * registry of post-checks is not initialised while modules load: a check is
+ * registered when its keyword is first parsed (parsing starts later).
  */
+const pendingChecks: Parameters<typeof registerPostCheck>[0][] = [];
 export function lateRegister(c: Parameters<typeof registerPostCheck>[0]): void {
-  try {
-    registerPostCheck(c);
-  } catch {
-    queueMicrotask(() => registerPostCheck(c));
-  }
+  pendingChecks.push(c);
+}
+/** Registers the checks queued by lateRegister; called from keyword parsers. */
+export function flushLateChecks(): void {
+  while (pendingChecks.length) registerPostCheck(pendingChecks.shift()!);
 }
 
 registerKeywords([{ name: 'bind', sections: ['defaults', 'frontend', 'backend', 'listen'], parse: parseBind, support: 'no' }]);

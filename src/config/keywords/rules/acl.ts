@@ -9,7 +9,7 @@ import { USAGE_POINTS, type PendingArg } from '../../../acl/sample.js';
 import type { AclConf, CondConf, Proxy } from '../../model.js';
 import { registerKeywords, type KwContext } from '../../registry.js';
 import { invalidChar } from '../../sections.js';
-import { registerPostCheck } from '../../check.js';
+import { registerPostCheck } from '../../postchecks.js';
 import { aclHook } from './condition.js';
 
 /** Parsed form of every ACL line and anonymous ACL. */
@@ -21,7 +21,17 @@ interface PendingRef extends PendingArg {
   file: string;
   line: number;
   where: 'acl' | 'sample';
+  /** the rule set of a rule's sample expression */
+  rs?: string;
 }
+
+/** track-sc actions, whose stick table is looked up after parsing */
+interface TrackRef {
+  proxy: Proxy;
+  table: string;
+  n: string;
+}
+const trackRefs = new WeakMap<object, TrackRef[]>();
 const pendingRefs = new WeakMap<object, PendingRef[]>();
 
 /**
@@ -35,12 +45,21 @@ export function lazyPostCheck(c: Parameters<typeof registerPostCheck>[0]): void 
   registerPostCheck(c);
 }
 
-function addPending(ctx: KwContext, list: PendingArg[], where: 'acl' | 'sample'): void {
+function addPending(ctx: KwContext, list: PendingArg[], where: 'acl' | 'sample', rs?: string): void {
   if (!ctx.proxy || !list.length) return;
   lazyPostCheck(resolveRefs);
   let l = pendingRefs.get(ctx.config);
   if (!l) pendingRefs.set(ctx.config, (l = []));
-  for (const p of list) l.push({ ...p, proxy: ctx.proxy, file: ctx.file, line: ctx.line, where });
+  for (const p of list) l.push({ ...p, proxy: ctx.proxy, file: ctx.file, line: ctx.line, where, rs });
+}
+
+/** Records a track-sc action; `table` is the table named after 'table', or undefined for the proxy's own. */
+export function addTrack(ctx: KwContext, n: string, table: string | undefined): void {
+  if (!ctx.proxy) return;
+  lazyPostCheck(resolveRefs);
+  let l = trackRefs.get(ctx.config);
+  if (!l) trackRefs.set(ctx.config, (l = []));
+  l.push({ proxy: ctx.proxy, table: table ?? ctx.proxy.name, n });
 }
 
 aclHook.validate = (ctx, words) => {
@@ -155,19 +174,37 @@ export function usageOf(ruleset: string, p: Proxy): number[] {
   return out;
 }
 
-/** The usage point sample expressions of a rule are checked against (FE side first). */
+/** The usage point sample expressions of a rule are checked against (the backend side when the proxy has one, as HAProxy). */
 export function exprUsage(ruleset: string, p: Proxy): number | undefined {
-  return usageOf(ruleset, p)[0];
+  const u = usageOf(ruleset, p);
+  return u[u.length - 1];
 }
 
 /** Records sample-fetch arguments to resolve after parsing. */
-export function addSamplePending(ctx: KwContext, list: PendingArg[]): void {
-  addPending(ctx, list, 'sample');
+export function addSamplePending(ctx: KwContext, list: PendingArg[], rs?: string): void {
+  addPending(ctx, list, 'sample', rs);
 }
 
 const resolveRefs: Parameters<typeof registerPostCheck>[0] = (config, diags) => {
   let err = 0;
   for (const r of pendingRefs.get(config) ?? []) {
+    if (r.type === 'server' && r.where === 'sample' && r.proxy.kind === 'defaults' && r.value && !r.value.includes('/')) {
+      diags.alert(
+        `backend name must be set in arg ${r.pos + 1} of sample fetch keyword '${r.kw}' in ${r.rs ?? 'http-request'} expression in proxy '${r.proxy.name}'.`,
+        r.file,
+        r.line,
+        'parsing-tight',
+      );
+      err |= ERR_ALERT | ERR_FATAL;
+      continue;
+    }
+    if (r.type === 'resolvers') {
+      if (!config.sections.some((s) => s.kind === 'resolvers' && s.name === r.value)) {
+        diags.alert(`Proxy '${r.proxy.name}': Can't find resolvers section '${r.value}' for do-resolve action.`, undefined, undefined, 'none');
+        err |= ERR_ALERT | ERR_FATAL;
+      }
+      continue;
+    }
     if (r.type !== 'backend' || r.where !== 'acl') continue;
     const found = config.proxies.find((p) => p.name === r.value && p.kind !== 'frontend');
     if (!found) {
@@ -177,6 +214,14 @@ const resolveRefs: Parameters<typeof registerPostCheck>[0] = (config, diags) => 
         r.line,
         'parsing-tight',
       );
+      err |= ERR_ALERT | ERR_FATAL;
+    }
+  }
+  for (const t of trackRefs.get(config) ?? []) {
+    const inProxy = config.proxies.some((p) => p.name === t.table && p.directives.some((d) => d.keyword === 'stick-table'));
+    const inPeers = config.sections.some((s) => s.kind === 'peers' && s.directives.some((d) => d.keyword === 'table' && `${s.name}/${d.args[0]}` === t.table));
+    if (!inProxy && !inPeers) {
+      diags.alert(`Proxy '${t.proxy.name}': unable to find table '${t.table}' referenced by track-sc${t.n}.`, undefined, undefined, 'none');
       err |= ERR_ALERT | ERR_FATAL;
     }
   }

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATA_DIR } from '../../tables.js';
+import { fingerprintDistance, wordFingerprint } from '../../registry.js';
 import { parseLogFormat, parseSampleExpr, services, fetches, type PendingArg } from '../../../acl/sample.js';
 
 export interface ActionInput {
@@ -48,14 +49,14 @@ function untilCond(args: string[]): number {
 }
 
 function fmtCheck(a: ActionInput, fmt: string): string | undefined {
-  const r = parseLogFormat(fmt, a.usage);
+  const r = parseLogFormat(fmt, a.usage, a.pending);
   return r.error;
 }
 
 function exactly(n: number, text: string, fmtAt?: number) {
   return (a: ActionInput): ActionResult => {
     const k = untilCond(a.args);
-    if (k !== n) return { error: text };
+    if (k < n) return { error: text };
     if (fmtAt !== undefined) {
       const e = fmtCheck(a, a.args[fmtAt]);
       if (e) return { error: e };
@@ -81,7 +82,7 @@ const rest = (a: ActionInput): ActionResult => ({ used: untilCond(a.args) });
 
 function fileMissing(path: string): boolean {
   try {
-    return !existsSync(path) || !statSync(path).isFile();
+    return !existsSync(path) || statSync(path).isDirectory();
   } catch {
     return true;
   }
@@ -93,11 +94,18 @@ const REPLY_OPTS: Record<string, number> = {
   string: 1, 'lf-string': 1, hdr: 2, 'default-errorfiles': 0,
 };
 
+/** status codes HAProxy has an error message for (deny_status, tarpit) */
+const ERR_CODES = new Set([200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, 502, 503, 504]);
+
 function reply(a: ActionInput): ActionResult {
   let i = 0;
   while (i < a.args.length && REPLY_OPTS[a.args[i]] !== undefined) {
     const o = a.args[i];
     const n = REPLY_OPTS[o];
+    if (o === 'deny_status' && a.action !== 'return' && a.args[i + 1] !== undefined) {
+      const code = Number.parseInt(a.args[i + 1], 10);
+      if (!ERR_CODES.has(code)) return { error: `Unexpected status code '${Number.isNaN(code) ? 0 : code}'` };
+    }
     if ((o === 'file' || o === 'lf-file') && a.args[i + 1] !== undefined && fileMissing(a.args[i + 1])) {
       return { error: `error opening file '${a.args[i + 1]}'` };
     }
@@ -207,6 +215,26 @@ function normalizeUri(): ActionResult {
   return { error: "\u0000'normalize-uri' action is experimental, must be allowed via a global 'expose-experimental-directives'" };
 }
 
+const LOG_LEVELS = new Set(['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug', 'silent']);
+
+/** sc-inc-gpc0(<sc>), sc-inc-gpc(<idx>,<sc>), sc-set-gpt0(<sc>) <value>...: the tracking counter is 0..2 */
+function scAction(a: ActionInput): ActionResult {
+  const nums = (a.paren ?? '').split(',');
+  const sc = Number(nums[nums.length - 1]);
+  if (a.paren !== undefined && /^\d+$/.test(nums[nums.length - 1]) && sc > 2)
+    return { error: 'invalid stick table track ID. The max allowed ID is 2' };
+  return rest(a);
+}
+
+/** do-resolve(<var>,<resolvers>[,ipv4|ipv6]) <expr>: resolvers are looked up after parsing */
+function doResolve(a: ActionInput): ActionResult {
+  const e = expr(a, 0);
+  if ('error' in e) return e;
+  const parts = (a.paren ?? '').split(',');
+  if (parts[1]) a.pending.push({ type: 'resolvers', value: parts[1], pos: 1, kw: 'do-resolve' });
+  return e;
+}
+
 const PARSERS: Record<string, (a: ActionInput) => ActionResult> = {
   'set-header': exactly(2, 'expects exactly 2 arguments', 1),
   'add-header': exactly(2, 'expects exactly 2 arguments', 1),
@@ -218,7 +246,16 @@ const PARSERS: Record<string, (a: ActionInput) => ActionResult> = {
   'set-query': exactly(1, 'expects exactly 1 argument <format>', 0),
   'set-uri': exactly(1, 'expects exactly 1 argument <format>', 0),
   'set-method': exactly(1, 'expects exactly 1 argument <format>', 0),
-  'set-log-level': exactly(1, "expects exactly 1 argument (log level name or 'silent')"),
+  'set-log-level': (a) => {
+    const k = untilCond(a.args);
+    if (k < 1 || !LOG_LEVELS.has(a.args[0])) return { error: "expects exactly 1 argument (log level name or 'silent')" };
+    return { used: 1 };
+  },
+  'sc-inc-gpc': scAction,
+  'sc-inc-gpc0': scAction,
+  'sc-inc-gpc1': scAction,
+  'sc-set-gpt': scAction,
+  'sc-set-gpt0': scAction,
   'set-timeout': exactly(2, 'expects exactly 2 arguments'),
   'del-header': delHeader,
   'set-var': setVar,
@@ -250,6 +287,7 @@ const PARSERS: Record<string, (a: ActionInput) => ActionResult> = {
   'set-priority-class': exprAction,
   'set-priority-offset': exprAction,
   'normalize-uri': normalizeUri,
+  'do-resolve': doResolve,
   'cache-use': (a) => (untilCond(a.args) < 1 ? { error: 'expects a cache name' } : { used: 1 }),
   'cache-store': (a) => (untilCond(a.args) < 1 ? { error: 'expects a cache name' } : { used: 1 }),
   'wait-for-body': (a) => (a.args[0] !== 'time' || a.args[1] === undefined ? { error: 'expects time <time> [ at-least <bytes> ]' } : { used: a.args[2] === 'at-least' ? 4 : 2 }),
@@ -295,6 +333,35 @@ function load(): void {
   }
 }
 load();
+
+/** HAProxy's action_suggest(): the closest action name, with more tolerance for prefix names. */
+export function suggestAction(ruleset: string, word: string): string | undefined {
+  const t = actionTables.get(ruleset);
+  if (!t || !word) return undefined;
+  const tcp = ruleset.startsWith('tcp');
+  const extras = tcp ? t.rows.filter((r) => TCP_EXTRAS.has(r.name)) : [];
+  const kws = t.rows.filter((r) => !extras.includes(r));
+  const w = wordFingerprint(word);
+  let best: ActionRow | undefined;
+  let bestIsKw = false;
+  let bestDist = Infinity;
+  for (const [list, isKw] of [[kws, true], [extras, false]] as const) {
+    for (const r of list) {
+      const d = fingerprintDistance(w, wordFingerprint(r.name));
+      if (d < bestDist) {
+        bestDist = d;
+        best = r;
+        bestIsKw = isKw;
+      }
+    }
+  }
+  if (!best) return undefined;
+  const tol = 2 + (bestIsKw && best.prefix ? 1 : 0);
+  if (bestDist > tol * word.length || bestDist > tol * best.name.length) return undefined;
+  return best.name;
+}
+
+const TCP_EXTRAS = new Set(['accept', 'reject', 'capture', 'expect-proxy', 'expect-netscaler-cip', 'track-sc0', 'track-sc1', 'track-sc2']);
 
 /** HAProxy's action_lookup: exact names first, then prefix names (longest first). */
 export function findAction(ruleset: string, word: string): { row: ActionRow; paren?: string } | undefined {

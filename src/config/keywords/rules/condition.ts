@@ -18,7 +18,7 @@ export interface AclHook {
 
 export const aclHook: AclHook = {
   predefined: new Set([
-    'FALSE', 'HTTP', 'HTTP_1.0', 'HTTP_1.1', 'HTTP_CONTENT', 'HTTP_URL_ABS', 'HTTP_URL_SLASH', 'HTTP_URL_STAR',
+    'FALSE', 'HTTP', 'HTTP_1.0', 'HTTP_1.1', 'HTTP_2.0', 'HTTP_CONTENT', 'HTTP_URL_ABS', 'HTTP_URL_SLASH', 'HTTP_URL_STAR',
     'LOCALHOST', 'METH_CONNECT', 'METH_DELETE', 'METH_GET', 'METH_HEAD', 'METH_OPTIONS', 'METH_POST', 'METH_PUT',
     'METH_TRACE', 'RDP_COOKIE', 'REQ_CONTENT', 'TRUE', 'WAIT_END',
   ]),
@@ -28,6 +28,7 @@ export type CondResult = { cond: CondConf } | { error: string };
 
 /** Parses `words` (starting with if/unless); `words` may be empty (no condition). */
 export function parseCondition(ctx: KwContext, words: string[]): CondResult {
+  words = [...words];
   const polarity = words[0] === 'unless' ? 'unless' : 'if';
   const terms: CondTerm[][] = [[]];
   const proxyAcls = new Set((ctx.proxy?.acls ?? []).map((a) => a.name));
@@ -44,6 +45,12 @@ export function parseCondition(ctx: KwContext, words: string[]): CondResult {
       if (terms[terms.length - 1].length === 0) return { error: `missing ACL before '${w}'` };
       terms.push([]);
       i++;
+      continue;
+    }
+    if (w.startsWith('!') && w.replace(/^!+/, '') === '{') {
+      // `!{ ... }`: each '!' negates
+      for (let k = 0; k < w.length - 1; k++) negate = !negate;
+      words = [...words.slice(0, i), '{', ...words.slice(i + 1)];
       continue;
     }
     if (w === '{') {

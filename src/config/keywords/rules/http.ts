@@ -10,8 +10,8 @@ import type { CondConf, Proxy, RuleConf } from '../../model.js';
 import { registerKeywords, type KwContext } from '../../registry.js';
 import { parseTime } from '../../../parser/values.js';
 import { proxyTypeStr } from '../proxy/section.js';
-import { actionTables, findAction } from './actions.js';
-import { addSamplePending, condWarnings, exprUsage, usageOf } from './acl.js';
+import { actionTables, findAction, suggestAction } from './actions.js';
+import { addSamplePending, addTrack, condWarnings, exprUsage, usageOf } from './acl.js';
 import { parseCondition } from './condition.js';
 
 /** Rule kinds a proxy has defined so far, for HAProxy's misplaced-rule warnings. */
@@ -66,6 +66,14 @@ function condWords(args: string[], i: number): string[] {
   return args.slice(i);
 }
 
+/** Records the stick table a track-sc action uses, for the post-parse check. */
+function trackOf(ctx: KwContext, action: string, word: string, args: string[], used: number): void {
+  if (!action.startsWith('track-sc')) return;
+  const n = /^track-sc(\d+)/.exec(word)?.[1] ?? '0';
+  const ti = args.indexOf('table');
+  addTrack(ctx, n, ti >= 0 && ti < used ? args[ti + 1] : undefined);
+}
+
 /* ---- http-request / http-response / http-after-response ------------------- */
 
 function httpRule(ctx: KwContext): number {
@@ -84,19 +92,30 @@ function httpRule(ctx: KwContext): number {
   const table = actionTables.get(rs);
   const found = findAction(rs, word);
   if (!found || !table) {
-    ctx.alert(`'${rs}' expects ${table?.expects ?? ''}, but got '${word}'${word ? '' : ' (missing argument)'}.`, 'parsing-tight');
+    const best = suggestAction(rs, word);
+    ctx.alert(
+      `'${rs}' expects ${table?.expects ?? ''}, but got '${word}'${word ? '' : ' (missing argument)'}.${best ? ` Did you mean '${best}' maybe ?` : ''}`,
+      'parsing-tight',
+    );
     return ERR_ALERT | ERR_ABORT;
   }
   const pending: PendingArg[] = [];
   const args = ctx.args.slice(2);
   const usage = exprUsage(rs, p);
-  const r = found.row.parse({ ruleset: rs, word, action: found.row.name, paren: found.paren, args, usage, pending, line: ctx.args });
+  const experimental =
+    ctx.config.global.seen.has('expose-experimental-directives') ||
+    ctx.config.global.directives.some((d) => d.keyword === 'expose-experimental-directives');
+  const r =
+    found.row.name === 'normalize-uri' && experimental
+      ? { used: (args.findIndex((w) => w === 'if' || w === 'unless') + 1 || args.length + 1) - 1 }
+      : found.row.parse({ ruleset: rs, word, action: found.row.name, paren: found.paren, args, usage, pending, line: ctx.args });
   if ('error' in r) {
     if (r.error.startsWith('\u0000')) ctx.alert(r.error.slice(1));
     else ctx.alert(`error detected in ${proxyTypeStr(p)} '${p.name}' while parsing '${rs} ${word}' rule : ${r.error}.`);
     return ERR_ALERT | ERR_ABORT;
   }
-  addSamplePending(ctx, pending);
+  addSamplePending(ctx, pending, rs);
+  trackOf(ctx, found.row.name, word, args, r.used);
   const next = args[r.used];
   let cond: CondConf | undefined;
   if (next === 'if' || next === 'unless') {
@@ -129,14 +148,16 @@ function tcpActionRule(ctx: KwContext, rs: string): number {
   const found = findAction(rs, word);
   const where = `${proxyTypeStr(p)} '${p.name}'`;
   if (!found || !table) {
-    return ctx.alert(`'${rs}' expects ${table?.expects ?? ''} in ${where} (got '${word}').\n`);
+    const best = suggestAction(rs, word);
+    return ctx.alert(`'${rs}' expects ${table?.expects ?? ''} in ${where} (got '${word}').${best ? ` Did you mean '${best}' maybe ?` : ''}\n`);
   }
   const pending: PendingArg[] = [];
   const args = ctx.args.slice(3);
   const usage = exprUsage(rs, p);
   const r = found.row.parse({ ruleset: rs, word, action: found.row.name, paren: found.paren, args, usage, pending, line: ctx.args });
   if ('error' in r) return ctx.alert(r.error.replace(/^\u0000/, ''));
-  addSamplePending(ctx, pending);
+  addSamplePending(ctx, pending, rs);
+  trackOf(ctx, found.row.name, word, args, r.used);
   const next = args[r.used];
   let cond: CondConf | undefined;
   if (next === 'if' || next === 'unless') {

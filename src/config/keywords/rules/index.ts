@@ -2,3 +2,4 @@
 import './acl.js';
 import './http.js';
 import './switching.js';
+import './inherit.js';

@@ -7,7 +7,7 @@ import { ERR_ALERT, ERR_FATAL, ERR_WARN } from '../../../parser/diagnostics.js';
 import { parseLogFormat } from '../../../acl/sample.js';
 import type { CondConf, Config } from '../../model.js';
 import { registerKeywords, type KwContext } from '../../registry.js';
-import { registerPostCheck } from '../../check.js';
+import { registerPostCheck } from '../../postchecks.js';
 import { ignoredWithoutCap, proxyTypeStr, tooManyArgs } from '../proxy/section.js';
 import { parseRedirect } from './actions.js';
 import { condWarnings, lazyPostCheck, usageOf } from './acl.js';

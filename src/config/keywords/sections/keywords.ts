@@ -11,7 +11,7 @@ import { parseAddress, parseSize, parseTime } from '../../../parser/values.js';
 import type { Config, NamedSection } from '../../model.js';
 import { registerKeywords, type KwContext, type SectionKind } from '../../registry.js';
 import { genericUnknown } from '../../../parser/reader.js';
-import { registerPostCheck } from '../../check.js';
+import { registerPostCheck } from '../../postchecks.js';
 import { keep } from '../generic.js';
 import { checkHostAddress, parseLogTarget } from '../global/log.js';
 import { unknownGlobal } from '../global/keywords.js';

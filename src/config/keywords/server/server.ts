@@ -15,7 +15,7 @@ import type { Config, Proxy, ServerConf } from '../../model.js';
 import { addResolution } from '../../check.js';
 import { invalidChar } from '../../sections.js';
 import { ignoredWithoutCap, isBackend, proxyTypeStr, tooManyArgs } from '../proxy/section.js';
-import { lateRegister, MUX_PROTOS } from '../bind/bind.js';
+import { flushLateChecks, lateRegister, MUX_PROTOS } from '../bind/bind.js';
 import { globalSetting, loadCaFile, withBase } from '../bind/files.js';
 
 /** The server being parsed and how to report for it. */
@@ -96,7 +96,7 @@ function delayCheck(label: string) {
   return (v: string, s: SrvParse) => {
     const t = parseTime(v);
     if (t.ok) {
-      if (t.ms === 0 && label !== 'slowstart') return `server ${s.srv.name}: invalid value 0 for argument '${label}'.`;
+      if (t.ms === 0) return `invalid value 0 for argument '${label}' of server ${s.srv.name}.`;
       return undefined;
     }
     if (t.reason === 'invalid') return `unexpected character '${t.at[0] ?? ''}' in 'agent-inter' argument of server ${s.srv.name}.`;
@@ -141,7 +141,7 @@ const CHECKS: Record<string, SrvOpt['check']> = {
     return undefined;
   },
   addr(v, s) {
-    const r = str2sa(v, { portOk: false, stream: true, getenv: s.ctx.opts.getenv });
+    const r = str2sa(v, { portOk: true, resolve: true, stream: true, getenv: s.ctx.opts.getenv });
     if (r.ok) return undefined;
     return `'addr' : ${r.error.replace(/\n+$/, '')}`;
   },
@@ -250,7 +250,7 @@ function inherit(srv: ServerConf, def: ServerConf | undefined): void {
 }
 
 /** The `source` keyword and its `usesrc` / `interface` companions; returns the next index or an error. */
-function parseSource(s: SrvParse, i: number): { next: number } | { err: string; tail?: string } {
+function parseSource(s: SrvParse, i: number): { next: number } | { err: string; tail?: string; raw?: boolean } {
   const a = s.ctx.args;
   const v = a[i + 1];
   if (!v) return { err: MISSING.source };
@@ -265,11 +265,11 @@ function parseSource(s: SrvParse, i: number): { next: number } | { err: string; 
     if (a[j] === 'usesrc') {
       const u = a[j + 1];
       if (!u) {
-        return { err: `'usesrc' expects <addr>[:<port>], 'client', 'clientip', or 'hdr_ip(name,#)' as argument.`, tail: 'usesrc' };
+        return { err: `'usesrc' expects <addr>[:<port>], 'client', 'clientip', or 'hdr_ip(name,#)' as argument.`, tail: 'usesrc', raw: true };
       }
       if (u !== 'client' && u !== 'clientip' && !/^hdr_ip\(/.test(u)) {
         const ur = str2sa(u, { portOk: true, stream: true, resolve: true, getenv: s.ctx.opts.getenv });
-        if (!ur.ok) return { err: `'usesrc ${u}' : ${ur.error.replace(/\n+$/, '')}`, tail: 'usesrc' };
+        if (!ur.ok) return { err: `'usesrc ${u}' : ${ur.error}`, tail: 'usesrc', raw: true };
       }
       j += 2;
     } else if (a[j] === 'interface') {
@@ -310,7 +310,11 @@ function parseServerKeywords(s: SrvParse, i: number): number {
     if (kw === 'source') {
       const r = parseSource(s, i);
       if ('err' in r) {
-        const f = report(s, r.err);
+        let f: number;
+        if (r.raw) {
+          s.ctx.diags.alert(`${s.prefix}${r.err}`, s.ctx.file, s.ctx.line, 'bracket');
+          f = ERR_ALERT | ERR_FATAL;
+        } else f = report(s, r.err);
         if (r.tail) s.ctx.diags.alert(`error encountered while processing '${r.tail}'.`, undefined, undefined, 'none');
         return f;
       }
@@ -374,8 +378,13 @@ export interface ServerLineOptions {
   proxy: Proxy;
   /** peers sections: a server line without address is a local peer, accepted as is */
   inPeers?: boolean;
-  /** resolve host names at startup (proxies and peers do) */
+  /** resolve host names at startup (proxies do); default true */
   resolve?: boolean;
+  /**
+   * peers and ring sections: host names are resolved while parsing (from
+   * /etc/hosts here); one that does not resolve is an "invalid address".
+   */
+  resolveNow?: boolean;
 }
 
 /**
@@ -383,6 +392,7 @@ export interface ServerLineOptions {
  * checks). Exported for the peers and ring sections.
  */
 export function parseServerLine(ctx: KwContext, o: ServerLineOptions): number {
+  flushLateChecks();
   const a = ctx.args;
   const p = o.proxy;
   const isDefault = o.keyword === 'default-server';
@@ -419,7 +429,15 @@ export function parseServerLine(ctx: KwContext, o: ServerLineOptions): number {
   if (!isDefault) {
     const text = a[i];
     srv.addrText = text;
-    const r = str2sa(text, { fqdn: true, portOk: true, portOfs: true, stream: true, needProto: true, getenv: ctx.opts.getenv });
+    const r = str2sa(text, {
+      fqdn: !o.resolveNow,
+      resolve: !!o.resolveNow,
+      portOk: true,
+      portOfs: true,
+      stream: true,
+      needProto: true,
+      getenv: ctx.opts.getenv,
+    });
     if (!r.ok) {
       ctx.diags.alert(`${s.prefix}${r.error}`, ctx.file, ctx.line, 'bracket', ctx.columns[0]);
       return err | ERR_ALERT | ERR_FATAL;
@@ -430,13 +448,17 @@ export function parseServerLine(ctx: KwContext, o: ServerLineOptions): number {
     err |= kerr;
     if (kerr & ERR_FATAL) return err;
     if (r.fqdn !== undefined && o.resolve !== false) {
+      // default init-addr is "last,libc", or "last,libc,none" with resolvers
       const ia = srv.options.get('init-addr')?.[0];
-      const methods = ia ? ia.split(',') : ['last', 'libc'];
-      // libc resolution first; a later 'none' or IP makes a failure harmless
+      const methods = ia ? ia.split(',') : srv.options.has('resolvers') ? ['last', 'libc', 'none'] : ['last', 'libc'];
+      // libc resolution first; a later 'none' or IP makes a failure a warning (not modelled yet)
       const li = methods.indexOf('libc');
       const after = li >= 0 ? methods.slice(li + 1) : [];
       if (li >= 0 && !after.some((m) => m === 'none' || /^[0-9.:a-fA-F]+$/.test(m))) {
-        addResolution(ctx.config, { host: r.fqdn, what: `'server ${p.name}/${name}'`, file: ctx.file, line: ctx.line });
+        const names = tmpl ? Array.from({ length: tmpl.count }, (_, k) => `${name}${tmpl!.first + k}`) : [name];
+        for (const n of names) {
+          addResolution(ctx.config, { host: r.fqdn, what: `'server ${p.name}/${n}'`, file: ctx.file, line: ctx.line });
+        }
       }
     }
     p.servers.push(srv);
@@ -469,8 +491,8 @@ function proxyServer(ctx: KwContext): number {
   return parseServerLine(ctx, { keyword: kw, proxy: p, resolve: true });
 }
 
-/** `dispatch <addr>:<port>` */
-function dispatch(ctx: KwContext): number {
+/** `dispatch <addr>:<port>` (proxy/basics.ts registers the row; kept for reference) */
+export function dispatch(ctx: KwContext): number {
   const p = ctx.proxy;
   if (!p) return 0;
   if (p.kind === 'defaults') return ctx.alert(`'dispatch' not allowed in 'defaults' section.`);
@@ -494,7 +516,6 @@ registerKeywords([
   { name: 'server', sections: ['defaults', 'frontend', 'backend', 'listen'], parse: proxyServer, support: 'no' },
   { name: 'default-server', sections: ['defaults', 'frontend', 'backend', 'listen'], parse: proxyServer, support: 'no' },
   { name: 'server-template', sections: ['defaults', 'frontend', 'backend', 'listen'], parse: proxyServer, support: 'no' },
-  { name: 'dispatch', sections: ['defaults', 'frontend', 'backend', 'listen'], parse: dispatch, support: 'no' },
 ]);
 
 /** Post-parse: duplicate server names, then `track` targets (check_config_validity). */
@@ -521,6 +542,17 @@ function serverChecks(config: Config, diags: import('../../../parser/diagnostics
   for (const p of config.proxies) {
     if (!isBackend(p)) continue;
     for (const s of p.servers) {
+      const res = s.options.get('resolvers')?.[0];
+      // HAProxy creates a 'default' resolvers section from /etc/resolv.conf
+      if (res !== undefined && res !== 'default' && !config.sections.some((x) => x.kind === 'resolvers' && x.name === res)) {
+        diags.alert(`${proxyTypeStr(p)} '${p.name}', server '${s.name}': unable to find required resolvers '${res}'`, undefined, undefined, 'none');
+        err |= ERR_ALERT | ERR_FATAL;
+      }
+    }
+  }
+  for (const p of config.proxies) {
+    if (!isBackend(p)) continue;
+    for (const s of p.servers) {
       if (!s.track) continue;
       const at = (m: string) => {
         diags.alert(`'server ${p.name}/${s.name}' : ${m}`, s.file, s.line, 'bracket');
@@ -534,7 +566,13 @@ function serverChecks(config: Config, diags: import('../../../parser/diagnostics
           continue;
         }
       }
-      const target = px.servers.find((x) => x.name === s.track!.server);
+      const same = px.servers.filter((x) => x.name === s.track!.server && !x.template);
+      if (same.length > 1) {
+        at(`Refusing to use duplicated server '${s.track.server}' found in proxy: ${px.name}!`);
+        diags.alert(`unable to find required server '${s.track.server}' for tracking.`, undefined, undefined, 'none');
+        continue;
+      }
+      const target = same[0];
       if (!target) {
         at(`unable to find required server '${s.track.server}' for tracking.`);
         continue;
