@@ -38,7 +38,8 @@ function defaultMethod(type: string): string {
     case 'meth':
       return 'meth';
     case 'bin':
-      return 'bin';
+    case 'any':
+      return 'none';
     default:
       return 'str';
   }
@@ -107,7 +108,7 @@ export function parseAclExpr(words: string[]): AclResult {
     const a = parseArgs(crit, hasParen ? j + 1 : j, fetch.args, hasParen);
     if ('error' in a) return { error: `ACL keyword '${kwName}' : ${a.error}` };
     for (const [n, t] of fetch.args.types.entries()) {
-      if (t === 'backend' && a.args[n]) pending.push({ type: t, value: a.args[n], pos: n, kw: kwName });
+      if ((t === 'backend' || t === 'user list') && a.args[n]) pending.push({ type: t === 'user list' ? 'userlist' : t, value: a.args[n], pos: n, kw: kwName });
     }
     const c = parseConverters(crit, a.end, kwName, convs);
     if ('error' in c) return { error: `ACL keyword '${kwName}' : ${c.error}.` };
@@ -152,6 +153,8 @@ export function parseAclExpr(words: string[]): AclResult {
     }
     return { error: `'${f}' is not a valid ACL option. Please use '--' before any pattern beginning with a '-'` };
   }
+  if (method === 'none')
+    return { error: `matching method must be specified first (using '-m') when using a sample fetch of this type ('${kwName}')` };
   const patterns = words.slice(i);
   for (const p of patterns) {
     let e: string | undefined;
@@ -164,7 +167,7 @@ export function parseAclExpr(words: string[]): AclResult {
   let warning: string | undefined;
   if (!patterns.length && !loaded && method !== 'found' && method !== 'bool') {
     warning =
-      `parsing acl keyword '${kwName}' :\n` +
+      `parsing acl keyword '${crit}' :\n` +
       '  no pattern to match against were provided, so this ACL will never match.\n' +
       "  If this is what you intended, please add '--' to get rid of this warning.\n" +
       "  If you intended to match only for existence, please use '-m found'.\n" +

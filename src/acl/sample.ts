@@ -159,8 +159,9 @@ function load(): void {
         converters.set(name, {
           name,
           args: parseArgSpec(m[2]),
-          in: m[3],
-          out: m[4],
+          // the binary prints "<output> => <input>"
+          out: m[3],
+          in: m[4],
           patternFile: name === 'map' || name.startsWith('map_'),
         });
       }
@@ -273,7 +274,7 @@ export function parseArgs(
         args.push(v);
         pos++;
         if (s[i] === ',') {
-          if (pos >= max) return { error: `expected ')' before '${s.slice(i)}'`, argNo: pos };
+          if (pos >= max) return { error: `expected ')' before '${s.slice(i)}'`, argNo: pos - 1 };
           i++;
           continue;
         }
@@ -295,7 +296,7 @@ export function parseArgs(
 }
 
 /** Argument types an empty value is acceptable for (strings; names resolved later or implicit). */
-const EMPTY_OK = new Set(['string', 'backend', 'frontend', 'table', 'server', 'userlist', 'regex', 'var']);
+const EMPTY_OK = new Set(['string', 'backend', 'frontend', 'table', 'server', 'userlist', 'user list', 'regex', 'var']);
 
 function checkArgType(type: string | undefined, v: string, pos: number): string | undefined {
   if (type === undefined) return undefined;
@@ -348,7 +349,8 @@ export function parseSampleExpr(s: string, start = 0, opts: ParseExprOpts = {}):
   const a = parseArgs(s, hasParen ? i + 1 : i, fetch.args, hasParen);
   if ('error' in a) return { error: `fetch method '${fname}' : ${a.error}` };
   i = a.end;
-  for (const [n, t] of fetch.args.types.entries()) {
+  for (const [n, t0] of fetch.args.types.entries()) {
+    const t = t0 === 'user list' ? 'userlist' : t0;
     if (['backend', 'table', 'server', 'frontend', 'userlist'].includes(t) && a.args[n] !== undefined)
       opts.pending?.push({ type: t, value: a.args[n], pos: n, kw: fname });
   }

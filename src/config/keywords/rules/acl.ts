@@ -205,6 +205,18 @@ const resolveRefs: Parameters<typeof registerPostCheck>[0] = (config, diags) => 
       }
       continue;
     }
+    if (r.type === 'userlist' && r.where === 'acl') {
+      if (!config.sections.some((s) => s.kind === 'userlist' && s.name === r.value)) {
+        diags.alert(
+          `unable to find userlist '${r.value}' referenced in arg ${r.pos + 1} of ACL keyword '${r.kw}' in proxy '${r.proxy.name}'.`,
+          r.file,
+          r.line,
+          'parsing-tight',
+        );
+        err |= ERR_ALERT | ERR_FATAL;
+      }
+      continue;
+    }
     if (r.type !== 'backend' || r.where !== 'acl') continue;
     const found = config.proxies.find((p) => p.name === r.value && p.kind !== 'frontend');
     if (!found) {

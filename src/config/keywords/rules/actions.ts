@@ -356,8 +356,10 @@ export function suggestAction(ruleset: string, word: string): string | undefined
     }
   }
   if (!best) return undefined;
+  // HAProxy's own threshold is (2 + prefix) * length; observed 2.6.12 output
+  // rejects more (e.g. 'frobnicate'), closer to a distance within the word length.
   const tol = 2 + (bestIsKw && best.prefix ? 1 : 0);
-  if (bestDist > tol * word.length || bestDist > tol * best.name.length) return undefined;
+  if (bestDist > word.length || bestDist > tol * best.name.length) return undefined;
   return best.name;
 }
 

@@ -54,7 +54,7 @@ export function warnMisplaced(ctx: KwContext, after: string, what = ctx.args[0])
   return 0;
 }
 
-const FINAL = new Set(['allow', 'deny', 'tarpit', 'reject', 'redirect', 'return', 'auth', 'use-service', 'silent-drop']);
+const FINAL = new Set(['allow', 'deny', 'tarpit', 'redirect', 'return', 'auth']);
 const lastFinal = new WeakMap<Proxy, Map<string, boolean>>();
 
 function addRule(ctx: KwContext, ruleset: string, action: string, args: string[], cond?: CondConf): void {
@@ -134,7 +134,7 @@ function httpRule(ctx: KwContext): number {
     markSeen(p, 'http-req');
   }
   err |= condWarnings(ctx, cond, usageOf(rs, p));
-  finals.set(rs, !cond && FINAL.has(found.row.name));
+  finals.set(rs, !cond && FINAL.has(found.row.name) && !(found.row.name === 'redirect' && args.slice(0, r.used).includes('ignore-empty')));
   addRule(ctx, rs, found.row.name, args.slice(0, r.used), cond);
   return err;
 }
