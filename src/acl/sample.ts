@@ -254,11 +254,6 @@ export function parseArgs(
             i++;
             continue;
           }
-          if (c === '\\' && i + 1 < s.length) {
-            v += s[i + 1];
-            i += 2;
-            continue;
-          }
           if (c === '"' || c === "'") {
             q = c;
             i++;
@@ -434,11 +429,11 @@ export function parseLogFormat(fmt: string, usage?: number, pending?: PendingArg
       if (fmt[k] === '[') {
         const start = k + 1;
         const rest = fmt.slice(start);
-        if (!rest.includes(']')) return { exprs, error: `missing ']' after '${rest}'` };
         const r = parseSampleExpr(fmt, start, { stopAt: ']', pending });
         if ('error' in r) return { exprs, error: `failed to parse sample expression <${rest}> : ${r.error}` };
+        if (fmt[r.end] === undefined) return { exprs, error: `missing ']' after '${fmt.slice(start, r.end)}'` };
         if (fmt[r.end] !== ']') {
-          return { exprs, error: `expected ']' after '${fmt.slice(start, r.end)}', but found '${fmt[r.end] ?? ''}'` };
+          return { exprs, error: `expected ']' after '${fmt.slice(start, r.end)}', but found '${fmt[r.end]}'` };
         }
         if (usage !== undefined && !r.expr.fetch.valid[usage]) {
           return {

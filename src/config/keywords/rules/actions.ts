@@ -89,6 +89,12 @@ function fileMissing(path: string): boolean {
 }
 
 /** deny / tarpit / return / auth... options with their number of values */
+/** what HAProxy names the value of each reply option when it is missing */
+const REPLY_ARG: Record<string, string> = {
+  deny_status: '<status_code>', status: '<status_code>', 'content-type': '<ctype>', errorfile: '<file>', errorfiles: '<name>',
+  file: '<file>', 'lf-file': '<file>', string: '<str>', 'lf-string': '<fmt>',
+};
+
 const REPLY_OPTS: Record<string, number> = {
   deny_status: 1, status: 1, 'content-type': 1, errorfile: 1, errorfiles: 1, file: 1, 'lf-file': 1,
   string: 1, 'lf-string': 1, hdr: 2, 'default-errorfiles': 0,
@@ -102,6 +108,9 @@ function reply(a: ActionInput): ActionResult {
   while (i < a.args.length && REPLY_OPTS[a.args[i]] !== undefined) {
     const o = a.args[i];
     const n = REPLY_OPTS[o];
+    if (o === 'hdr' && (a.args[i + 1] === undefined || a.args[i + 2] === undefined))
+      return { error: `'hdr' expects <name> and <value> as arguments` };
+    if (n === 1 && a.args[i + 1] === undefined) return { error: `'${o}' expects ${REPLY_ARG[o] ?? '<arg>'} as argument` };
     if (o === 'deny_status' && a.action !== 'return' && a.args[i + 1] !== undefined) {
       const code = Number.parseInt(a.args[i + 1], 10);
       if (!ERR_CODES.has(code)) return { error: `Unexpected status code '${Number.isNaN(code) ? 0 : code}'` };
@@ -150,6 +159,7 @@ export function parseRedirect(args: string[], checkFmt?: (fmt: string) => string
 
 function capture(a: ActionInput): ActionResult {
   const tcp = a.ruleset.startsWith('tcp');
+  if (!tcp && untilCond(a.args) === 0) return { error: "expects <expression> [ 'len' <length> | id <idx> ]" };
   const e = expr(a, 0);
   if ('error' in e) return tcp ? { error: `'${a.ruleset} capture' : ${e.error}` } : e;
   if (a.args[1] === 'len' || a.args[1] === 'id') {
@@ -167,7 +177,12 @@ function track(a: ActionInput): ActionResult {
 }
 
 function setVar(a: ActionInput): ActionResult {
-  if (a.paren === undefined || !a.word.endsWith(')')) {
+  if (a.paren !== undefined && !a.word.endsWith(')')) {
+    return {
+      error: `incomplete argument after action '${a.word}'. Expects 'set-var(<var-name>)', 'set-var-fmt(<var-name>)' or 'unset-var(<var-name>)'`,
+    };
+  }
+  if (a.paren === undefined) {
     return {
       error: `invalid or incomplete action '${a.word}'. Expects 'set-var(<var-name>)', 'set-var-fmt(<var-name>)' or 'unset-var(<var-name>)'`,
     };
@@ -377,7 +392,6 @@ export function findAction(ruleset: string, word: string): { row: ActionRow; par
   }
   if (!best) return undefined;
   const rest = word.slice(best.name.length);
-  if (best.name === 'set-var' && rest.startsWith('-fmt')) return undefined;
   const paren = rest.startsWith('(') ? rest.slice(1).replace(/\)$/, '') : undefined;
   return { row: best, paren };
 }

@@ -42,8 +42,8 @@ export function parseCondition(ctx: KwContext, words: string[]): CondResult {
       continue;
     }
     if (w === '||' || w === 'or') {
-      if (terms[terms.length - 1].length === 0) return { error: `missing ACL before '${w}'` };
-      terms.push([]);
+      // HAProxy accepts empty sides of '||'
+      if (terms[terms.length - 1].length) terms.push([]);
       i++;
       continue;
     }
@@ -57,7 +57,7 @@ export function parseCondition(ctx: KwContext, words: string[]): CondResult {
       const close = words.indexOf('}', i + 1);
       if (close < 0) return { error: "missing closing '}' in condition" };
       const inner = words.slice(i + 1, close);
-      if (!inner.length) return { error: 'missing ACL keyword in condition' };
+      if (!inner.length && !aclHook.validate) return { error: 'missing ACL keyword in condition' };
       const e = aclHook.validate?.(ctx, inner);
       if (e) return { error: e };
       terms[terms.length - 1].push({ negate, anonymous: inner });
@@ -83,6 +83,6 @@ export function parseCondition(ctx: KwContext, words: string[]): CondResult {
     negate = false;
     i++;
   }
-  if (terms[terms.length - 1].length === 0 && terms.length > 1) return { error: "missing ACL after '||'" };
+  if (terms[terms.length - 1].length === 0 && terms.length > 1) terms.pop();
   return { cond: { polarity, terms, text: words.join(' '), file: ctx.file, line: ctx.line } };
 }
