@@ -1,30 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkConfig } from '../../src/config/check.js';
-import { renderText } from '../../src/parser/diagnostics.js';
+import { checkText } from '../helpers.js';
 import { str2sa } from '../../src/parser/values.js';
 
-const opts = {
-  strict: true,
-  version: '2.6.12',
-  getenv: (n: string) => process.env[n],
-  localPeer: 'vm',
-  ignoreResolveErrors: false,
-  masterWorker: false,
-  supportWarnings: false,
-};
-
-async function check(text: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'tsh-bind-'));
-  const file = join(dir, 'h.cfg');
-  writeFileSync(file, text);
-  const res = await checkConfig([file], opts);
-  const lines = res.diags.list.map((d) => renderText(d).split(file).join('F'));
-  return { res, lines, dir };
-}
+const check = (text: string) => checkText(text);
 
 const T = 'defaults\n  timeout client 1s\n  timeout connect 1s\n  timeout server 1s\n';
 
