@@ -97,6 +97,7 @@ export async function main(argv: string[]): Promise<number> {
   const out = renderCheck(res, { quiet: !!o.q, pid: process.pid, exe: process.argv[1] ?? 'tshaproxy' });
   process.stderr.write(out.stderr);
   if (res.exit === 1) return 1;
-  process.stderr.write(`[ALERT]    (${process.pid}) : tshaproxy: serving traffic is not implemented yet (runtime issue); use -c.\n`);
-  return 1;
+  // Serving: the process layer (src/runtime/process) takes over.
+  const { serve } = await import('../runtime/process/serve.js');
+  return serve({ argv, files, opts, cli: o, check: res });
 }

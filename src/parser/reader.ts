@@ -5,6 +5,7 @@
  * registry for everything else. Never throws on any input: every problem is a
  * Diagnostic with its file and line.
  */
+import { isHonoured } from '../config/support.js';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { splitLines } from '../../grammar/parser.js';
@@ -399,7 +400,7 @@ function dispatch(ctx: KwContext, state: SectionState): number {
       /* legacy rows give their own warning */
     }
     const r = row.parse(ctx);
-    if (row.support === 'no' && ctx.opts.supportWarnings && !(r & ERR_FATAL)) {
+    if (ctx.opts.supportWarnings && !(r & ERR_FATAL) && !isHonoured(kind, ctx.args)) {
       ctx.note(`'${ctx.args[0]}' is accepted but not honoured by tshaproxy's runtime yet.`);
     }
     return r;

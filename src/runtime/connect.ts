@@ -1,0 +1,196 @@
+/**
+ * Getting a server connection for a stream: assign (balance or queue),
+ * connect under `timeout connect`, retry with HAProxy's turn-around or
+ * redispatch, then hand the established socket to the stream. Shared by the
+ * tcp stream and the HTTP transaction; it uses the stream's single timer.
+ */
+import net from 'node:net';
+import type { LbRequest } from './api.js';
+import { assignServer, release, retryPlan, unqueue } from './backend.js';
+import type { Pending, RtProxy, RtServer } from './model.js';
+import type { StreamTimer } from './timer.js';
+import { encodeProxyHeader } from './proxy-header.js';
+
+/** Why no server connection could be made: feeds the termination code and the error page. */
+export type ConnectFailure =
+  | 'no-server' // no usable server: 503 / SC
+  | 'queue-full' // server queue full: 503
+  | 'queue-timeout' // sQ
+  | 'conn-error' // SC after retries
+  | 'conn-timeout'; // sC after retries
+
+export interface ConnectOwner {
+  readonly timer: StreamTimer;
+  lbRequest(): LbRequest;
+  /** addresses of the client connection, for send-proxy and servers without port */
+  clientAddrs(): { src: string; srcPort: number; dst: string; dstPort: number; family: 4 | 6 };
+  established(sock: net.Socket, srv: RtServer): void;
+  failed(why: ConnectFailure, srv: RtServer | null): void;
+}
+
+export class Connector implements Pending {
+  target: RtServer | null = null;
+  waiting = false;
+  server: RtServer | null = null;
+  sock: net.Socket | null = null;
+  /** retries done so far */
+  retries = 0;
+  /** the server was forced (persistence, use-server): no redispatch unless allowed */
+  direct: RtServer | undefined;
+  /** when the queue wait started, for logs (Tw) */
+  queuedAt = 0;
+  done = false;
+  private lastError: 'conn-error' | 'conn-timeout' = 'conn-error';
+
+  constructor(
+    readonly be: RtProxy,
+    private readonly owner: ConnectOwner,
+  ) {}
+
+  start(direct?: RtServer): void {
+    this.direct = direct;
+    this.assign();
+  }
+
+  private assign(avoid?: RtServer): void {
+    const a = assignServer(this.be, this.owner.lbRequest(), this, this.direct, avoid);
+    switch (a.kind) {
+      case 'server':
+        this.server = a.server;
+        this.connect();
+        return;
+      case 'queued':
+        this.queuedAt = Date.now();
+        this.owner.timer.arm('queue', this.be.timeouts.queue);
+        return;
+      case 'none':
+        return this.fail('no-server');
+      case 'full':
+        return this.fail('queue-full');
+    }
+  }
+
+  dequeued(srv: RtServer): void {
+    this.server = srv;
+    this.connect();
+  }
+
+  private connect(): void {
+    const srv = this.server!;
+    const owner = this.owner;
+    let sock: net.Socket;
+    const opts: net.NetConnectOpts = srv.unixPath
+      ? { path: srv.unixPath, allowHalfOpen: true }
+      : {
+          host: srv.host,
+          port: srv.usesClientPort ? owner.clientAddrs().dstPort + srv.portOffset : srv.port,
+          allowHalfOpen: true,
+          noDelay: true,
+          localAddress: srv.source?.host,
+          localPort: srv.source?.port,
+        };
+    try {
+      sock = net.connect(opts);
+    } catch {
+      // synchronous failure (bad address): not retryable in HAProxy either
+      release(srv);
+      this.server = null;
+      return this.fail('conn-error');
+    }
+    this.sock = sock;
+    owner.timer.arm('connect', this.be.timeouts.connect);
+    sock.on('error', this.onError);
+    sock.once('connect', this.onConnect);
+    if (srv.sendProxy) sock.write(encodeProxyHeader(srv.sendProxy, owner.clientAddrs()));
+  }
+
+  private readonly onConnect = (): void => {
+    const sock = this.sock!;
+    sock.removeListener('error', this.onError);
+    this.done = true;
+    this.owner.established(sock, this.server!);
+  };
+
+  private readonly onError = (): void => {
+    this.lastError = 'conn-error';
+    this.attemptFailed();
+  };
+
+  /** the stream's timer expired in one of our modes */
+  onTimeout(mode: 'connect' | 'turnaround' | 'queue'): void {
+    if (mode === 'queue') {
+      unqueue(this.be, this);
+      return this.fail('queue-timeout');
+    }
+    if (mode === 'turnaround') return this.retrySame();
+    this.lastError = 'conn-timeout';
+    this.attemptFailed();
+  }
+
+  private attemptFailed(): void {
+    const srv = this.server!;
+    if (this.sock) {
+      this.sock.removeAllListeners();
+      this.sock.on('error', noop);
+      this.sock.destroy();
+      this.sock = null;
+    }
+    srv.failedConns++;
+    if (this.retries >= this.be.retries) {
+      release(srv);
+      this.server = null;
+      return this.fail(this.lastError);
+    }
+    this.retries++;
+    const plan = retryPlan(this.be, srv, this.retries, !!this.direct);
+    if (plan.redispatch) {
+      release(srv);
+      this.server = null;
+      this.direct = undefined;
+      if (plan.delay) {
+        this.pendingAvoid = srv;
+        this.owner.timer.arm('turnaround', plan.delay);
+        return;
+      }
+      return this.assign(srv);
+    }
+    if (this.lastError === 'conn-error') {
+      this.owner.timer.arm('turnaround', plan.delay);
+      return;
+    }
+    this.connect();
+  }
+
+  private pendingAvoid: RtServer | undefined;
+
+  private retrySame(): void {
+    if (this.server) return this.connect();
+    const avoid = this.pendingAvoid;
+    this.pendingAvoid = undefined;
+    this.assign(avoid);
+  }
+
+  private fail(why: ConnectFailure): void {
+    this.done = true;
+    this.owner.failed(why, this.server);
+  }
+
+  /** The stream goes away before a connection was made. */
+  abort(): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.waiting) unqueue(this.be, this);
+    if (this.sock) {
+      this.sock.removeAllListeners();
+      this.sock.on('error', noop);
+      this.sock.destroy();
+      this.sock = null;
+    }
+    if (this.server) {
+      release(this.server);
+      this.server = null;
+    }
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,203 @@
+/**
+ * createRuntime(): the frozen configuration becomes running proxies.
+ * Builds the runtime model (proxies, servers, balancing), resolves server
+ * host names, opens the listeners, and starts a stream per connection.
+ */
+import { lookup } from 'node:dns/promises';
+import net from 'node:net';
+import type { Config } from '../config/model.js';
+import type { LbAlgorithm, Runtime, RuntimeOptions } from './api.js';
+import { fallbackLb, dequeue } from './backend.js';
+import { Listener, type ListenerHost } from './listener.js';
+import { RtProxy, RtServer, serverNames, type RuntimeModel } from './model.js';
+import { TcpStream } from './stream.js';
+
+type LbFactory = (be: RtProxy) => LbAlgorithm;
+let lbFactory: LbFactory | undefined;
+
+async function loadLb(): Promise<LbFactory> {
+  if (lbFactory) return lbFactory;
+  try {
+    const m = (await import('./lb/index.js' as string)) as {
+      createLb?: (be: RtProxy) => LbAlgorithm;
+    };
+    lbFactory = m.createLb ?? fallbackLb;
+  } catch {
+    lbFactory = fallbackLb;
+  }
+  return lbFactory;
+}
+
+export function buildModel(config: Config, opts: RuntimeOptions = {}): RuntimeModel {
+  const proxies: RtProxy[] = [];
+  const byName = new Map<string, RtProxy>();
+  const backends = new Map<string, RtProxy>();
+  let autoId = 1;
+  for (const p of config.proxies) {
+    if (p.disabled) continue;
+    const rp = new RtProxy(p, autoId++);
+    proxies.push(rp);
+    byName.set(p.name, rp);
+    if (rp.isBackend) backends.set(p.name, rp);
+  }
+  const globalMaxconn = config.global.maxconn ?? 0;
+  for (const rp of proxies) {
+    if (rp.isFrontend && !rp.maxconn) rp.maxconn = opts.defaultMaxconn ?? globalMaxconn;
+    if (rp.isBackend) {
+      let id = 1;
+      for (const sc of rp.conf.servers) {
+        for (const name of serverNames(sc)) {
+          const s = new RtServer(rp, sc, name, sc.id ?? id);
+          id++;
+          const a = sc.address;
+          if (a) {
+            if (a.family === 'unix') s.unixPath = a.host;
+            else {
+              s.host = a.host.replace(/^\[(.*)\]$/, '$1');
+              if (a.port !== undefined && a.portOffset === undefined) s.port = a.port;
+              else {
+                s.usesClientPort = true;
+                s.portOffset = a.portOffset ?? 0;
+              }
+            }
+          }
+          const src = sc.options.get('source')?.[0];
+          if (src) {
+            const m = /^(.*?)(?::(\d+))?$/.exec(src)!;
+            s.source = { host: m[1].replace(/^\[(.*)\]$/, '$1'), port: m[2] ? Number(m[2]) : undefined };
+          }
+          rp.servers.push(s);
+        }
+      }
+    }
+  }
+  for (const rp of proxies) {
+    if (!rp.isFrontend) continue;
+    const db = rp.conf.defaultBackend?.name;
+    if (db) rp.defaultBackend = backends.get(db);
+    for (const r of rp.conf.useBackends) {
+      rp.switching.push(r.dynamic ? { dynamic: r.backend, cond: r.cond } : { backend: backends.get(r.backend), cond: r.cond });
+    }
+  }
+  // tracked servers follow their target's state
+  for (const rp of proxies) {
+    for (const s of rp.servers) {
+      const t = s.conf.track;
+      if (!t) continue;
+      const be = t.backend ? backends.get(t.backend) : rp;
+      s.tracks = be?.servers.find((x) => x.name === t.server);
+    }
+  }
+  return { config, proxies, byName, frontends: proxies.filter((p) => p.isFrontend), backends, globalMaxconn };
+}
+
+class RuntimeImpl implements Runtime, ListenerHost {
+  readonly model: RuntimeModel;
+  readonly listeners: Listener[] = [];
+  private live = 0;
+  private stopping: (() => void) | null = null;
+
+  constructor(
+    config: Config,
+    readonly opts: RuntimeOptions,
+  ) {
+    this.model = buildModel(config, opts);
+  }
+
+  async start(): Promise<void> {
+    const mk = await loadLb();
+    await this.resolveServers();
+    for (const be of this.model.backends.values()) be.lb = mk(be);
+    for (const fe of this.model.frontends) {
+      for (const b of fe.conf.binds) this.listeners.push(new Listener(this, fe, b));
+    }
+    try {
+      for (const l of this.listeners) await l.open();
+    } catch (e) {
+      await Promise.all(this.listeners.map((l) => l.close()));
+      throw e;
+    }
+  }
+
+  private async resolveServers(): Promise<void> {
+    const jobs: Promise<void>[] = [];
+    for (const be of this.model.backends.values()) {
+      for (const s of be.servers) {
+        if (s.unixPath || !s.host || net.isIP(s.host)) continue;
+        jobs.push(
+          lookup(s.host).then(
+            (r) => {
+              s.host = r.address;
+            },
+            () => {
+              s.up = false;
+            },
+          ),
+        );
+      }
+    }
+    await Promise.all(jobs);
+  }
+
+  globalSlot(): boolean {
+    const m = this.model.globalMaxconn;
+    return !m || this.live < m;
+  }
+
+  startSession(l: Listener, sock: net.Socket): void {
+    this.live++;
+    l.fe.feconn++;
+    const addrs = socketAddrs(sock);
+    const st = new TcpStream(sock, l.fe, l, addrs);
+    l.streams.add(st);
+    st.runtimeBackend = (name: string) => this.model.backends.get(name);
+    st.start();
+  }
+
+  slotFreed(): void {
+    this.live--;
+    for (const l of this.listeners) l.drainHeld();
+    if (this.stopping && this.live === 0) this.stopping();
+  }
+
+  async pause(): Promise<void> {
+    await Promise.all(this.listeners.map((l) => l.close()));
+  }
+
+  async resume(): Promise<void> {
+    for (const l of this.listeners) {
+      l.resumeAccepting();
+      if (!l.servers.length) await l.open();
+    }
+  }
+
+  async softStop(): Promise<void> {
+    await this.pause();
+    if (this.live === 0) return;
+    await new Promise<void>((r) => (this.stopping = r));
+  }
+
+  hardStop(): void {
+    for (const l of this.listeners) {
+      void l.close();
+      for (const s of [...l.streams]) s.kill();
+    }
+  }
+
+  currentConnections(): number {
+    return this.live;
+  }
+}
+
+export function socketAddrs(sock: net.Socket): { src: string; srcPort: number; dst: string; dstPort: number; family: 4 | 6 } {
+  const unmap = (a: string | undefined) => (a && a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : (a ?? ''));
+  const src = unmap(sock.remoteAddress);
+  const dst = unmap(sock.localAddress);
+  return { src, srcPort: sock.remotePort ?? 0, dst, dstPort: sock.localPort ?? 0, family: net.isIPv6(src) ? 6 : 4 };
+}
+
+export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtime {
+  return new RuntimeImpl(config, opts);
+}
+
+export { dequeue };

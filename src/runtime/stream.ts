@@ -1,0 +1,283 @@
+/**
+ * A client connection's life in tcp mode, in HAProxy's fixed phases:
+ * accept → (PROXY header) → tcp-request rules → choose backend → choose
+ * server → connect/retry/redispatch → forward both ways → log.
+ * HTTP frontends leave this path after the tcp-request phase for the HTTP
+ * engine, which reuses the backend and connect layers.
+ */
+import type net from 'node:net';
+import type { LbRequest } from './api.js';
+import { Connector, type ConnectFailure, type ConnectOwner } from './connect.js';
+import { release } from './backend.js';
+import type { RtProxy, RtServer } from './model.js';
+import { StreamTimer, type TimerMode, type TimerOwner } from './timer.js';
+import type { Listener } from './listener.js';
+import { chooseBackend } from './switching.js';
+
+/** HAProxy's termination state: who ended the stream, and in which phase. */
+export interface Termination {
+  /** C client, S server, P proxy, R resource, I internal, D down, L local, K killed, c/s timeouts, - normal */
+  cause: string;
+  /** R request, Q queue, C connect, H headers, D data, L last data, T tarpit, - none */
+  phase: string;
+}
+
+const EARLY_LIMIT = 16384;
+
+export class TcpStream implements TimerOwner, ConnectOwner {
+  readonly timer: StreamTimer;
+  be: RtProxy | null = null;
+  server: RtServer | null = null;
+  srv: net.Socket | null = null;
+  connector: Connector | null = null;
+  readonly acceptedAt = Date.now();
+  bytesIn = 0;
+  bytesOut = 0;
+  term: Termination = { cause: '-', phase: '-' };
+  private early: Buffer[] = [];
+  private earlyLen = 0;
+  private cliEnded = false;
+  private srvEnded = false;
+  private cliClosed = false;
+  private srvClosed = false;
+  private finished = false;
+  private halfClosed = false;
+  /** looks a backend up by name (dynamic use_backend); set by the runtime */
+  runtimeBackend: (name: string) => RtProxy | undefined = () => undefined;
+
+  constructor(
+    readonly cli: net.Socket,
+    readonly fe: RtProxy,
+    readonly listener: Listener,
+    /** addresses as the client sees them (after a PROXY header) */
+    readonly addrs: { src: string; srcPort: number; dst: string; dstPort: number; family: 4 | 6 },
+    /** bytes read from the client before this stream took over (PROXY header remainder) */
+    first?: Buffer,
+  ) {
+    this.timer = new StreamTimer(this);
+    if (first && first.length) {
+      this.early.push(first);
+      this.earlyLen = first.length;
+    }
+  }
+
+  start(): void {
+    const cli = this.cli;
+    cli.on('data', this.onEarlyData);
+    cli.on('end', this.onCliEnd);
+    cli.on('error', this.onCliError);
+    cli.on('close', this.onCliClose);
+    cli.resume();
+    const be = chooseBackend(this.fe, this);
+    if (!be) {
+      // no backend in tcp mode: HAProxy closes the connection
+      this.term = { cause: 'P', phase: 'R' };
+      return this.closeClient();
+    }
+    this.be = be;
+    be.beconn++;
+    be.totalConns++;
+    this.connector = new Connector(be, this);
+    this.timer.arm('data', this.dataTimeout(), true);
+    this.connector.start();
+  }
+
+  // --- ConnectOwner -------------------------------------------------------
+
+  lbRequest(): LbRequest {
+    return { src: this.addrs.src };
+  }
+
+  clientAddrs() {
+    return this.addrs;
+  }
+
+  established(sock: net.Socket, srv: RtServer): void {
+    this.srv = sock;
+    this.server = srv;
+    const cli = this.cli;
+    cli.removeListener('data', this.onEarlyData);
+    sock.on('data', this.onSrvData);
+    sock.on('end', this.onSrvEnd);
+    sock.on('error', this.onSrvError);
+    sock.on('close', this.onSrvClose);
+    sock.on('drain', this.onSrvDrain);
+    cli.on('drain', this.onCliDrain);
+    cli.on('data', this.onCliData);
+    for (const b of this.early) this.onCliData(b);
+    this.early = [];
+    if (!this.cliClosed) cli.resume();
+    if (this.cliEnded) sock.end();
+    this.timer.arm(this.fe.timeouts.tunnel || this.be!.timeouts.tunnel ? 'tunnel' : 'data', this.dataTimeout(), true);
+  }
+
+  failed(why: ConnectFailure, _srv: RtServer | null): void {
+    this.term =
+      why === 'queue-timeout'
+        ? { cause: 's', phase: 'Q' }
+        : why === 'conn-timeout'
+          ? { cause: 's', phase: 'C' }
+          : { cause: 'S', phase: 'C' };
+    this.connector = null;
+    this.closeClient();
+  }
+
+  // --- data ---------------------------------------------------------------
+
+  private readonly onEarlyData = (chunk: Buffer): void => {
+    this.timer.touch();
+    this.early.push(chunk);
+    this.earlyLen += chunk.length;
+    if (this.earlyLen >= EARLY_LIMIT) this.cli.pause();
+  };
+
+  private readonly onCliData = (chunk: Buffer): void => {
+    this.timer.touch();
+    this.bytesIn += chunk.length;
+    if (!this.srv!.write(chunk)) this.cli.pause();
+  };
+
+  private readonly onSrvData = (chunk: Buffer): void => {
+    this.timer.touch();
+    this.bytesOut += chunk.length;
+    if (!this.cli.write(chunk)) this.srv!.pause();
+  };
+
+  private readonly onSrvDrain = (): void => {
+    if (!this.cliEnded) this.cli.resume();
+  };
+
+  private readonly onCliDrain = (): void => {
+    if (this.srv && !this.srvEnded) this.srv.resume();
+  };
+
+  // --- ends and errors ----------------------------------------------------
+
+  private readonly onCliEnd = (): void => {
+    this.cliEnded = true;
+    if (this.srv) {
+      this.srv.end();
+      this.shutdownSeen();
+    } else if (!this.earlyLen) {
+      // client aborted before the server connection: HAProxy gives up (CC)
+      this.term = { cause: 'C', phase: 'C' };
+      this.abortConnect();
+      this.closeClient();
+    }
+  };
+
+  private readonly onSrvEnd = (): void => {
+    this.srvEnded = true;
+    this.cli.end();
+    this.shutdownSeen();
+  };
+
+  private shutdownSeen(): void {
+    if (this.cliEnded && this.srvEnded) return; // both closes are under way
+    if (!this.halfClosed) {
+      this.halfClosed = true;
+      this.timer.arm('data', this.dataTimeout(), true);
+    }
+  }
+
+  private readonly onCliError = (): void => {
+    if (this.term.cause === '-') this.term = { cause: 'C', phase: this.srv ? 'D' : 'C' };
+  };
+
+  private readonly onSrvError = (): void => {
+    if (this.term.cause === '-') this.term = { cause: 'S', phase: 'D' };
+  };
+
+  private readonly onCliClose = (): void => {
+    this.cliClosed = true;
+    if (!this.srv) {
+      this.abortConnect();
+      if (this.term.cause === '-') this.term = { cause: 'C', phase: 'C' };
+    } else if (!this.srvClosed) {
+      // the client is gone: nothing more can be delivered to it
+      if (this.cliEnded && !this.srvEnded) {
+        this.srv.end();
+      } else {
+        this.srv.destroy();
+      }
+    }
+    this.maybeFinish();
+  };
+
+  private readonly onSrvClose = (): void => {
+    this.srvClosed = true;
+    if (!this.cliClosed) {
+      // flush what we have for the client, then close it fully, as HAProxy does
+      this.cli.destroySoon();
+    }
+    this.maybeFinish();
+  };
+
+  onTimeout(mode: TimerMode): void {
+    if (mode === 'connect' || mode === 'turnaround' || mode === 'queue') {
+      this.connector?.onTimeout(mode);
+      return;
+    }
+    // inactivity in data/tunnel mode: the side whose timeout is shorter is blamed
+    const t = this.sideTimeouts();
+    const clientFirst = t.client && (!t.server || t.client <= t.server);
+    if (this.term.cause === '-') this.term = { cause: clientFirst ? 'c' : 's', phase: 'D' };
+    this.cli.destroySoon();
+    this.srv?.destroySoon();
+    if (!this.srv) {
+      this.abortConnect();
+    }
+  }
+
+  private sideTimeouts(): { client: number; server: number } {
+    const fe = this.fe.timeouts;
+    const be = (this.be ?? this.fe).timeouts;
+    const client = this.halfClosed && fe.clientFin ? fe.clientFin : fe.client;
+    const server = this.halfClosed && be.serverFin ? be.serverFin : be.server;
+    return { client, server };
+  }
+
+  private dataTimeout(): number {
+    const tunnel = (this.be ?? this.fe).timeouts.tunnel;
+    if (this.srv && tunnel && !this.halfClosed) return tunnel;
+    const t = this.sideTimeouts();
+    if (!this.srv) return t.client; // before the server answers, only the client side can idle
+    if (t.client && t.server) return Math.min(t.client, t.server);
+    return t.client || t.server;
+  }
+
+  private abortConnect(): void {
+    if (this.connector) {
+      this.connector.abort();
+      this.connector = null;
+    }
+  }
+
+  private closeClient(): void {
+    this.timer.clear();
+    if (!this.cliClosed) this.cli.destroySoon();
+    this.maybeFinish();
+  }
+
+  private maybeFinish(): void {
+    if (this.finished) return;
+    if (!this.cliClosed) return;
+    if (this.srv && !this.srvClosed) return;
+    this.finished = true;
+    this.timer.clear();
+    this.abortConnect();
+    if (this.server) {
+      release(this.server);
+      this.server = null;
+    }
+    if (this.be) this.be.beconn--;
+    this.listener.streamEnded(this);
+  }
+
+  /** hard stop: close both sides now */
+  kill(): void {
+    if (this.term.cause === '-') this.term = { cause: 'K', phase: this.srv ? 'D' : 'C' };
+    this.cli.destroy();
+    this.srv?.destroy();
+  }
+}
