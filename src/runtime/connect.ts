@@ -25,6 +25,8 @@ export interface ConnectOwner {
   /** addresses of the client connection, for send-proxy and servers without port */
   clientAddrs(): { src: string; srcPort: number; dst: string; dstPort: number; family: 4 | 6 };
   established(sock: net.Socket, srv: RtServer): void;
+  /** an idle connection to `srv` the owner kept (HTTP keep-alive), handed back for reuse */
+  reuse?(srv: RtServer): net.Socket | null;
   failed(why: ConnectFailure, srv: RtServer | null): void;
 }
 
@@ -78,6 +80,13 @@ export class Connector implements Pending {
   private connect(): void {
     const srv = this.server!;
     const owner = this.owner;
+    // an idle connection to this very server, kept from an earlier request, goes first
+    const idle = owner.reuse?.(srv);
+    if (idle) {
+      this.done = true;
+      owner.established(idle, srv);
+      return;
+    }
     let sock: net.Socket;
     const opts: net.NetConnectOpts = srv.unixPath
       ? { path: srv.unixPath, allowHalfOpen: true }

@@ -11,6 +11,7 @@ import { fallbackLb, dequeue } from './backend.js';
 import { Listener, type ListenerHost } from './listener.js';
 import { RtProxy, RtServer, serverNames, type RuntimeModel } from './model.js';
 import { TcpStream } from './stream.js';
+import { HttpSession } from './http/session.js';
 
 type LbFactory = (be: RtProxy) => LbAlgorithm;
 let lbFactory: LbFactory | undefined;
@@ -18,10 +19,12 @@ let lbFactory: LbFactory | undefined;
 async function loadLb(): Promise<LbFactory> {
   if (lbFactory) return lbFactory;
   try {
-    const m = (await import('./lb/index.js' as string)) as {
-      createLb?: (be: RtProxy) => LbAlgorithm;
-    };
-    lbFactory = m.createLb ?? fallbackLb;
+    const m = await import('./lb/index.js');
+    lbFactory = (be: RtProxy) =>
+      m.createLb(be.conf.balance, be.conf.hashType, be.servers, {
+        mode: be.mode,
+        allbackups: be.option('allbackups'),
+      });
   } catch {
     lbFactory = fallbackLb;
   }
@@ -148,7 +151,7 @@ class RuntimeImpl implements Runtime, ListenerHost {
     this.live++;
     l.fe.feconn++;
     const addrs = socketAddrs(sock);
-    const st = new TcpStream(sock, l.fe, l, addrs);
+    const st = l.fe.mode === 'http' ? new HttpSession(sock, l.fe, l, addrs) : new TcpStream(sock, l.fe, l, addrs);
     l.streams.add(st);
     st.runtimeBackend = (name: string) => this.model.backends.get(name);
     st.start();
