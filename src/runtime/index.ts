@@ -154,6 +154,7 @@ class RuntimeImpl implements Runtime, ListenerHost {
     const st = l.fe.mode === 'http' ? new HttpSession(sock, l.fe, l, addrs) : new TcpStream(sock, l.fe, l, addrs);
     l.streams.add(st);
     st.runtimeBackend = (name: string) => this.model.backends.get(name);
+    st.runtimeProxy = (name: string) => this.model.byName.get(name);
     st.start();
   }
 

@@ -49,6 +49,8 @@ export class Listener {
   readonly maxconn: number;
   readonly acceptProxy: boolean;
   readonly name?: string;
+  /** so_id: the bind's `id`, else its rank in the frontend */
+  id = 0;
   private paused = false;
 
   constructor(
@@ -60,6 +62,8 @@ export class Listener {
     this.maxconn = m ? Number(m[0]) || 0 : 0;
     this.acceptProxy = conf.options.has('accept-proxy');
     this.name = conf.options.get('name')?.[0];
+    const id = conf.options.get('id')?.[0];
+    this.id = id ? Number(id) : fe.conf.binds.indexOf(conf) + 1;
   }
 
   endpoints(): Endpoint[] {

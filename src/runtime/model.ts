@@ -195,3 +195,31 @@ export function addressOf(a: Address | null): { host: string; port?: number; por
   if (a.family === 'unix' || a.family === 'abns') return { host: '', unix: a.host };
   return { host: a.host, port: a.port, portOffset: a.portOffset };
 }
+
+import type { ProxyView } from '../acl/context.js';
+
+const views = new WeakMap<RtProxy, ProxyView>();
+
+/** The ACL engine's view of a proxy (fe_conn, be_conn, nbsrv, srv_is_up...). */
+export function proxyView(px: RtProxy): ProxyView {
+  let v = views.get(px);
+  if (v) return v;
+  v = {
+    name: px.name,
+    id: px.id,
+    mode: px.mode,
+    servers: px.servers,
+    get conn() {
+      return px.isFrontend && !px.isBackend ? px.feconn : px.beconn;
+    },
+    get queued() {
+      return px.queue.length;
+    },
+    maxconn: px.isBackend ? px.fullconn || px.maxconn : px.maxconn,
+    allBackups: px.option('allbackups'),
+    defaultBackend: px.defaultBackend?.name,
+    timeouts: { client: px.timeouts.client, server: px.timeouts.server, tunnel: px.timeouts.tunnel },
+  };
+  views.set(px, v);
+  return v;
+}

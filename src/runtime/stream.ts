@@ -13,6 +13,7 @@ import type { RtProxy, RtServer } from './model.js';
 import { StreamTimer, type TimerMode, type TimerOwner } from './timer.js';
 import type { Listener } from './listener.js';
 import { chooseBackend } from './switching.js';
+import { StreamContext } from './sample-context.js';
 
 /** HAProxy's termination state: who ended the stream, and in which phase. */
 export interface Termination {
@@ -44,6 +45,22 @@ export class TcpStream implements TimerOwner, ConnectOwner {
   private halfClosed = false;
   /** looks a backend up by name (dynamic use_backend); set by the runtime */
   runtimeBackend: (name: string) => RtProxy | undefined = () => undefined;
+
+  runtimeProxy: (name: string) => RtProxy | undefined = () => undefined;
+  private ctx: StreamContext | null = null;
+  sampleContext(): StreamContext {
+    return (this.ctx ??= new StreamContext(this));
+  }
+  reqBytes(): Buffer | undefined {
+    if (!this.early.length) return undefined;
+    if (this.early.length > 1) this.early = [Buffer.concat(this.early)];
+    return this.early[0];
+  }
+  reqComplete(): boolean {
+    return this.cliEnded || this.earlyLen >= EARLY_LIMIT || this.inspectOver;
+  }
+  /** tcp-request inspect-delay has expired */
+  inspectOver = false;
 
   constructor(
     readonly cli: net.Socket,

@@ -35,6 +35,7 @@ import {
 } from './codec.js';
 import type { HttpMessage } from './h1/message.js';
 import { builtinError } from './reply.js';
+import { StreamContext } from '../sample-context.js';
 
 type State = 'idle' | 'head' | 'connect' | 'req-body' | 'wait-res' | 'res-body' | 'tunnel' | 'closing' | 'closed';
 
@@ -77,6 +78,12 @@ export class HttpSession implements TimerOwner, ConnectOwner {
   private finished = false;
   /** looks a backend up by name (dynamic use_backend); set by the runtime */
   runtimeBackend: (name: string) => RtProxy | undefined = () => undefined;
+
+  runtimeProxy: (name: string) => RtProxy | undefined = () => undefined;
+  private ctx: StreamContext | null = null;
+  sampleContext(): StreamContext {
+    return (this.ctx ??= new StreamContext(this));
+  }
 
   constructor(
     readonly cli: net.Socket,

@@ -1,0 +1,112 @@
+/**
+ * The SampleContext the ACL engine reads, built over a tcp stream or an
+ * HTTP session: addresses, proxies, servers, the raw request bytes (tcp) or
+ * the parsed request/response (http). Created once per stream, read lazily.
+ */
+import type { HttpRequestView, HttpResponseView, ProxyView, SampleContext, ServerView, VarScope } from '../acl/context.js';
+import { VarStore } from '../acl/context.js';
+import type { SmpValue } from '../acl/types.js';
+import { HeaderView } from './conditions.js';
+import type { HttpMessage } from './http/h1/message.js';
+import { proxyView, type RtProxy, type RtServer } from './model.js';
+
+export interface ContextSource {
+  readonly addrs: { src: string; srcPort: number; dst: string; dstPort: number };
+  readonly fe: RtProxy;
+  readonly be: RtProxy | null;
+  readonly server: RtServer | null;
+  runtimeProxy(name: string): RtProxy | undefined;
+  /** tcp: request bytes seen so far */
+  reqBytes?(): Buffer | undefined;
+  reqComplete?(): boolean;
+  readonly req?: HttpMessage | null;
+  readonly res?: HttpMessage | null;
+  readonly listener?: { readonly id: number; readonly name?: string };
+}
+
+function reqView(m: HttpMessage): HttpRequestView {
+  return { method: m.method, uri: m.uri, version: m.version, headers: new HeaderView(m.headers), bodyLength: m.contentLength };
+}
+
+function resView(m: HttpMessage): HttpResponseView {
+  return { status: m.status, reason: m.reason, version: m.version, headers: new HeaderView(m.headers) };
+}
+
+export class StreamContext implements SampleContext {
+  private vars = new VarStore();
+  private reqMsg: HttpMessage | null = null;
+  private reqV: HttpRequestView | undefined;
+  private resMsg: HttpMessage | null = null;
+  private resV: HttpResponseView | undefined;
+
+  constructor(private readonly s: ContextSource) {}
+
+  get src() {
+    return this.s.addrs.src;
+  }
+  get srcPort() {
+    return this.s.addrs.srcPort;
+  }
+  get dst() {
+    return this.s.addrs.dst;
+  }
+  get dstPort() {
+    return this.s.addrs.dstPort;
+  }
+  get frontend(): ProxyView {
+    return proxyView(this.s.fe);
+  }
+  get backend(): ProxyView | undefined {
+    const be = this.s.be ?? (this.s.fe.isBackend ? this.s.fe : null);
+    return be ? proxyView(be) : undefined;
+  }
+  get server(): ServerView | undefined {
+    return this.s.server ?? undefined;
+  }
+  get listener() {
+    return this.s.listener;
+  }
+  proxy(name: string): ProxyView | undefined {
+    const p = this.s.runtimeProxy(name);
+    return p ? proxyView(p) : undefined;
+  }
+  get reqBuf(): Buffer | undefined {
+    return this.s.reqBytes?.();
+  }
+  get reqFinal(): boolean {
+    return this.s.reqComplete ? this.s.reqComplete() : true;
+  }
+  get req(): HttpRequestView | undefined {
+    const m = this.s.req;
+    if (!m) return undefined;
+    if (m !== this.reqMsg) {
+      this.reqMsg = m;
+      this.reqV = reqView(m);
+    }
+    return this.reqV;
+  }
+  get res(): HttpResponseView | undefined {
+    const m = this.s.res;
+    if (!m) return undefined;
+    if (m !== this.resMsg) {
+      this.resMsg = m;
+      this.resV = resView(m);
+    }
+    return this.resV;
+  }
+  getVar(scope: VarScope, name: string): SmpValue | undefined {
+    return this.vars.get(scope, name);
+  }
+  setVar(scope: VarScope, name: string, value: SmpValue): void {
+    this.vars.set(scope, name, value);
+  }
+  unsetVar(scope: VarScope, name: string): void {
+    this.vars.unset(scope, name);
+  }
+  /** a new transaction: txn/req/res variables go */
+  newTransaction(): void {
+    this.vars.clear('txn');
+    this.vars.clear('req');
+    this.vars.clear('res');
+  }
+}
