@@ -13,6 +13,8 @@ export interface ParsedAcl {
   fetch: FetchRow;
   /** the keyword as written before its arguments (path_beg, req.hdr...) */
   kw: string;
+  /** the fetch's arguments as written */
+  args: string[];
   method: string;
   patterns: string[];
   convs: ConvExpr[];
@@ -61,8 +63,9 @@ const INT_OPS = new Set(['eq', 'le', 'lt', 'ge', 'gt']);
 function checkIntPattern(p: string): string | undefined {
   if (INT_OPS.has(p)) return undefined;
   if (/^\d+$/.test(p)) return undefined;
-  if (p.includes(':')) {
-    if (/^\d*:\d*$/.test(p) && p !== ':') return undefined;
+  // pat_parse_int: ':' or '-' separates a range ("-5" is ":5")
+  if (p.includes(':') || p.includes('-')) {
+    if (/^\d*[:-][+-]?\d*$/.test(p) && p.length > 1) return undefined;
     return `'${p}' is not a valid number range.`;
   }
   return `'${p}' is neither a number nor a supported operator.`;
@@ -101,12 +104,14 @@ export function parseAclExpr(words: string[]): AclResult {
   let fetch: FetchRow | undefined;
   let method: string;
   let convs: ConvExpr[] = [];
+  let fargs: string[] = [];
   const pending: PendingArg[] = [];
   if (aclKw && fetches.get(aclKw.fetch)) {
     fetch = fetches.get(aclKw.fetch)!;
     const hasParen = crit[j] === '(';
     const a = parseArgs(crit, hasParen ? j + 1 : j, fetch.args, hasParen);
     if ('error' in a) return { error: `ACL keyword '${kwName}' : ${a.error}` };
+    fargs = a.args;
     for (const [n, t] of fetch.args.types.entries()) {
       if ((t === 'backend' || t === 'user list') && a.args[n]) pending.push({ type: t === 'user list' ? 'userlist' : t, value: a.args[n], pos: n, kw: kwName });
     }
@@ -117,6 +122,7 @@ export function parseAclExpr(words: string[]): AclResult {
     const r = parseSampleExpr(crit, 0, { pending });
     if ('error' in r) return { error: `${r.error} in ACL expression '${crit}'` };
     fetch = r.expr.fetch;
+    fargs = r.expr.args;
     convs = r.expr.convs;
     method = defaultMethod(convs.length ? convs[convs.length - 1].conv.out : fetch.out);
   }
@@ -173,5 +179,5 @@ export function parseAclExpr(words: string[]): AclResult {
       "  If you intended to match only for existence, please use '-m found'.\n" +
       "  If you wanted to force an int to match as a bool, please use '-m bool'.\n";
   }
-  return { acl: { fetch, kw: kwName, method, patterns, convs, valid: fetch.valid, warning, pending } };
+  return { acl: { fetch, kw: kwName, args: fargs, method, patterns, convs, valid: fetch.valid, warning, pending } };
 }
