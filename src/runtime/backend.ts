@@ -45,9 +45,19 @@ export function assignServer(be: RtProxy, req: LbRequest, p: Pending, direct?: R
   if (!be.servers.length) return { kind: 'none' };
   const s = be.lb.pick(req, avoid as LbServer | undefined) as RtServer | null;
   if (s) {
-    take(s);
-    return { kind: 'server', server: s };
+    if (s.hasSlot() && !s.queue.length) {
+      take(s);
+      return { kind: 'server', server: s };
+    }
+    // a hash algorithm may name a full server: the stream waits for that one (or is refused past maxqueue)
+    if (s.maxqueue && s.queue.length >= s.maxqueue) return { kind: 'full' };
+    p.target = s;
+    p.waiting = true;
+    s.queue.push(p);
+    s.queued++;
+    return { kind: 'queued' };
   }
+  if (be.lb.available && !be.lb.available()) return { kind: 'none' };
   // nothing picked: either no usable server, or all usable ones are full
   if (!hasUsable(be)) return { kind: 'none' };
   p.target = null;

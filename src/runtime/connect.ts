@@ -9,7 +9,7 @@ import type { LbRequest } from './api.js';
 import { assignServer, release, retryPlan, unqueue } from './backend.js';
 import type { Pending, RtProxy, RtServer } from './model.js';
 import type { StreamTimer } from './timer.js';
-import { encodeProxyHeader } from './proxy-header.js';
+import { encodeProxyV1, encodeProxyV2 } from './proxy-protocol.js';
 
 /** Why no server connection could be made: feeds the termination code and the error page. */
 export type ConnectFailure =
@@ -110,7 +110,12 @@ export class Connector implements Pending {
     owner.timer.arm('connect', this.be.timeouts.connect);
     sock.on('error', this.onError);
     sock.once('connect', this.onConnect);
-    if (srv.sendProxy) sock.write(encodeProxyHeader(srv.sendProxy, owner.clientAddrs()));
+    if (srv.sendProxy) {
+      const a = owner.clientAddrs();
+      const src = { address: a.src, port: a.srcPort };
+      const dst = { address: a.dst, port: a.dstPort };
+      sock.write(srv.sendProxy === 1 ? encodeProxyV1(src, dst) : encodeProxyV2({ src, dst }));
+    }
   }
 
   private readonly onConnect = (): void => {

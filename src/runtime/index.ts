@@ -8,7 +8,9 @@ import net from 'node:net';
 import type { Config } from '../config/model.js';
 import type { LbAlgorithm, Runtime, RuntimeOptions } from './api.js';
 import { fallbackLb, dequeue } from './backend.js';
-import { Listener, type ListenerHost } from './listener.js';
+import { Listener, type ListenerHost, type StreamLike } from './listener.js';
+import { ProxyHeaderReceiver, type ProxyReceiveResult } from './proxy-protocol.js';
+import { assignServerIds } from './lb/index.js';
 import { RtProxy, RtServer, serverNames, type RuntimeModel } from './model.js';
 import { TcpStream } from './stream.js';
 import { HttpSession } from './http/session.js';
@@ -47,11 +49,13 @@ export function buildModel(config: Config, opts: RuntimeOptions = {}): RuntimeMo
   for (const rp of proxies) {
     if (rp.isFrontend && !rp.maxconn) rp.maxconn = opts.defaultMaxconn ?? globalMaxconn;
     if (rp.isBackend) {
-      let id = 1;
-      for (const sc of rp.conf.servers) {
-        for (const name of serverNames(sc)) {
-          const s = new RtServer(rp, sc, name, sc.id ?? id);
-          id++;
+      const expanded: { sc: (typeof rp.conf.servers)[number]; name: string }[] = [];
+      for (const sc of rp.conf.servers) for (const name of serverNames(sc)) expanded.push({ sc, name });
+      const ids = assignServerIds(expanded.map((e) => (e.sc.template ? undefined : e.sc.id)));
+      for (let k = 0; k < expanded.length; k++) {
+        const { sc, name } = expanded[k];
+        {
+          const s = new RtServer(rp, sc, name, ids[k]);
           const a = sc.address;
           if (a) {
             if (a.family === 'unix') s.unixPath = a.host;
@@ -150,8 +154,58 @@ class RuntimeImpl implements Runtime, ListenerHost {
   startSession(l: Listener, sock: net.Socket): void {
     this.live++;
     l.fe.feconn++;
-    const addrs = socketAddrs(sock);
-    const st = l.fe.mode === 'http' ? new HttpSession(sock, l.fe, l, addrs) : new TcpStream(sock, l.fe, l, addrs);
+    if (l.acceptProxy) return this.readProxyHeader(l, sock);
+    this.startStream(l, sock, socketAddrs(sock));
+  }
+
+  /** accept-proxy: the first read must hold the whole PROXY header (HAProxy 2.6); failures reset the connection */
+  private readProxyHeader(l: Listener, sock: net.Socket): void {
+    const rx = new ProxyHeaderReceiver();
+    const real = socketAddrs(sock);
+    const entry: StreamLike = { kill: () => sock.destroy() };
+    l.streams.add(entry);
+    const done = (r: ProxyReceiveResult) => {
+      sock.removeListener('data', onData);
+      sock.removeListener('end', onEnd);
+      sock.removeListener('close', onClose);
+      clearTimeout(timer);
+      if (r.kind === 'need-more') return;
+      if (r.kind === 'error') {
+        this.opts.logger?.warn(`${real.src}:${real.srcPort} [${logDate()}] ${l.fe.name}/${l.id}: ${r.message}`);
+        if (r.code === 'timeout' || r.code === 'empty') sock.destroySoon();
+        else sock.resetAndDestroy();
+        sock.once('close', () => l.streamEnded(entry));
+        return;
+      }
+      sock.pause();
+      l.streams.delete(entry);
+      l.fe.feconn--;
+      this.live--;
+      const h = r.header;
+      const addrs =
+        h.command === 'proxy' && h.src && h.dst
+          ? { src: h.src.address, srcPort: h.src.port, dst: h.dst.address, dstPort: h.dst.port, family: (h.family === 'tcp6' ? 6 : 4) as 4 | 6 }
+          : real;
+      this.live++;
+      l.fe.feconn++;
+      this.startStream(l, sock, addrs, r.rest.length ? r.rest : undefined);
+    };
+    const onData = (chunk: Buffer) => done(rx.push(chunk));
+    const onEnd = () => done(rx.end());
+    const onClose = () => {
+      clearTimeout(timer);
+      l.streamEnded(entry);
+    };
+    const t = l.fe.timeouts.client;
+    const timer = t ? setTimeout(() => done(rx.timeout()), t) : undefined;
+    sock.on('data', onData);
+    sock.on('end', onEnd);
+    sock.on('close', onClose);
+    sock.resume();
+  }
+
+  private startStream(l: Listener, sock: net.Socket, addrs: ReturnType<typeof socketAddrs>, first?: Buffer): void {
+    const st = l.fe.mode === 'http' ? new HttpSession(sock, l.fe, l, addrs, first) : new TcpStream(sock, l.fe, l, addrs, first);
     l.streams.add(st);
     st.runtimeBackend = (name: string) => this.model.backends.get(name);
     st.runtimeProxy = (name: string) => this.model.byName.get(name);
@@ -194,9 +248,9 @@ class RuntimeImpl implements Runtime, ListenerHost {
 }
 
 export function socketAddrs(sock: net.Socket): { src: string; srcPort: number; dst: string; dstPort: number; family: 4 | 6 } {
-  const unmap = (a: string | undefined) => (a && a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : (a ?? ''));
-  const src = unmap(sock.remoteAddress);
-  const dst = unmap(sock.localAddress);
+  // IPv4-mapped addresses stay as they are: HAProxy shows and forwards them that way too
+  const src = sock.remoteAddress ?? '';
+  const dst = sock.localAddress ?? '';
   return { src, srcPort: sock.remotePort ?? 0, dst, dstPort: sock.localPort ?? 0, family: net.isIPv6(src) ? 6 : 4 };
 }
 
@@ -205,3 +259,10 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
 }
 
 export { dequeue };
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** HAProxy's log date: 21/Nov/2026:18:00:56.511 */
+export function logDate(d = new Date()): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(d.getDate())}/${MONTHS[d.getMonth()]}/${d.getFullYear()}:${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
