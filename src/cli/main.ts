@@ -24,6 +24,8 @@ function collect(v: string, prev: string[]): string[] {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `tshaproxy compare ...`: migration testing against HAProxy (src/compare/).
+  if (argv[0] === 'compare') return (await import('../compare/main.js')).compareMain(argv.slice(1));
   const program = new Command();
   program
     .name('tshaproxy')

@@ -121,6 +121,8 @@ export interface Proxy extends Pos {
   name: string;
   /** the defaults section this proxy took its settings from */
   from?: string;
+  /** that defaults section itself (its directives apply where the proxy has none) */
+  defaultsProxy?: Proxy;
   mode: ProxyMode;
   modeSet: boolean;
   disabled: boolean;
@@ -143,6 +145,8 @@ export interface Proxy extends Pos {
   defaultBackend?: { name: string; pos: Pos };
   useBackends: SwitchingRule[];
   useServers: ServerRule[];
+  /** `monitor fail` conditions, in order */
+  monitorFail?: CondConf[];
   errorfiles: Map<number, { kind: 'file' | 'loc302' | 'loc303' | 'errors'; value: string; pos: Pos }>;
   logs: Directive[];
   /** keywords kept as written for modules that have no typed field */
@@ -161,15 +165,175 @@ export interface GlobalConf {
   gid?: number;
   chroot?: string;
   statsSockets: Directive[];
+  /** the `log` lines in force (`no log` clears them) */
+  logs: Directive[];
   /** every global keyword as written */
   directives: Directive[];
   seen: Map<string, Pos>;
 }
 
+/**
+ * A section that is not a proxy. Its keywords are kept as `directives`
+ * (keyword, arguments, position); the kinds the runtime needs have typed
+ * fields besides (see the interfaces below and `sectionsOf`).
+ */
 export interface NamedSection extends Pos {
   kind: string;
   name: string;
   directives: Directive[];
+}
+
+/** `userlist`: users (with their password) and groups. */
+export interface UserlistSection extends NamedSection {
+  kind: 'userlist';
+  users: UserConf[];
+  groups: GroupConf[];
+}
+
+export interface UserConf extends Pos {
+  name: string;
+  /** `password <hash>` (crypt(3) form), as written */
+  password?: string;
+  /** `insecure-password <text>` */
+  insecurePassword?: string;
+  /** the groups named by `groups a,b` on the user line */
+  groups: string[];
+}
+
+export interface GroupConf extends Pos {
+  name: string;
+  /** the users named by `users a,b` on the group line */
+  users: string[];
+}
+
+/** `http-errors`: one error file per status code. */
+export interface HttpErrorsSection extends NamedSection {
+  kind: 'http-errors';
+  errorfiles: Map<number, { file: string; pos: Pos }>;
+}
+
+/** `resolvers`: DNS servers and timers (milliseconds). */
+export interface ResolversSection extends NamedSection {
+  kind: 'resolvers';
+  nameservers: NameserverConf[];
+  /** `parse-resolv-conf`: nameservers also come from /etc/resolv.conf */
+  parseResolvConf: boolean;
+  /** `hold <status> <time>`: status (nx, other, refused, timeout, valid, obsolete) → ms */
+  hold: Map<string, number>;
+  /** `timeout resolve|retry <time>` → ms */
+  timeouts: Map<string, number>;
+  resolveRetries?: number;
+  acceptedPayloadSize?: number;
+}
+
+export interface NameserverConf extends Pos {
+  name: string;
+  /** as written */
+  addrText: string;
+  address: Address | null;
+}
+
+/** `peers`: the peers (one of them local) and the tables they share. */
+export interface PeersSection extends NamedSection {
+  kind: 'peers';
+  peers: PeerConf[];
+  /** `table <name> type ...` lines, as written */
+  tables: Directive[];
+  /** the `bind` line of a local peer declared with `bind` + `server <local name>` */
+  bind?: Directive;
+  shards?: number;
+  disabled: boolean;
+}
+
+export interface PeerConf extends Pos {
+  name: string;
+  /** true for the peer named like the local host (-L, or the host name) */
+  local: boolean;
+  /** the address and server options (undefined for a local peer written without address) */
+  server?: ServerConf;
+}
+
+/** `cache`: a small HTTP object cache. */
+export interface CacheSection extends NamedSection {
+  kind: 'cache';
+  /** `total-max-size`, in megabytes */
+  totalMaxSize?: number;
+  /** `max-object-size`, in bytes */
+  maxObjectSize?: number;
+  /** `max-age`, in seconds */
+  maxAge?: number;
+  processVary?: boolean;
+  maxSecondaryEntries?: number;
+}
+
+/** `ring`: a buffer of log lines, optionally forwarded to servers. */
+export interface RingSection extends NamedSection {
+  kind: 'ring';
+  /** bytes */
+  size?: number;
+  format?: string;
+  maxlen?: number;
+  description?: string;
+  /** `timeout connect|server <time>` → ms */
+  timeouts: Map<string, number>;
+  servers: ServerConf[];
+}
+
+/** `mailers`: SMTP servers for email alerts. */
+export interface MailersSection extends NamedSection {
+  kind: 'mailers';
+  mailers: MailerConf[];
+  /** `timeout mail <time>`, in ms */
+  timeoutMail?: number;
+}
+
+export interface MailerConf extends Pos {
+  name: string;
+  addrText: string;
+}
+
+/** The typed interface of each section kind that has one. */
+export interface SectionTypes {
+  userlist: UserlistSection;
+  'http-errors': HttpErrorsSection;
+  resolvers: ResolversSection;
+  peers: PeersSection;
+  cache: CacheSection;
+  ring: RingSection;
+  mailers: MailersSection;
+}
+
+/** A new section of `kind`, with the typed fields of its kind. */
+export function newSection(kind: string, name: string, pos: Pos): NamedSection {
+  const base = { kind, name, file: pos.file, line: pos.line, column: pos.column, directives: [] as Directive[] };
+  switch (kind) {
+    case 'userlist':
+      return { ...base, kind, users: [], groups: [] } as UserlistSection;
+    case 'http-errors':
+      return { ...base, kind, errorfiles: new Map() } as HttpErrorsSection;
+    case 'resolvers':
+      return { ...base, kind, nameservers: [], parseResolvConf: false, hold: new Map(), timeouts: new Map() } as ResolversSection;
+    case 'peers':
+      return { ...base, kind, peers: [], tables: [], disabled: false } as PeersSection;
+    case 'cache':
+      return { ...base, kind } as CacheSection;
+    case 'ring':
+      return { ...base, kind, timeouts: new Map(), servers: [] } as RingSection;
+    case 'mailers':
+      return { ...base, kind, mailers: [] } as MailersSection;
+    default:
+      return base;
+  }
+}
+
+/** The sections of one kind, typed. */
+export function sectionsOf<K extends keyof SectionTypes>(config: Config, kind: K): SectionTypes[K][] {
+  return config.sections.filter((s) => s.kind === kind) as SectionTypes[K][];
+}
+
+/** A section as its typed interface when it is of that kind. */
+export function asSection<K extends keyof SectionTypes>(s: NamedSection | undefined, kind: K): SectionTypes[K] | undefined {
+  return s && s.kind === kind ? (s as SectionTypes[K]) : undefined;
 }
 
 export interface Config {
@@ -184,12 +348,15 @@ export interface Config {
 }
 
 export function newGlobal(): GlobalConf {
-  return { daemon: false, masterWorker: false, statsSockets: [], directives: [], seen: new Map() };
+  return { daemon: false, masterWorker: false, statsSockets: [], logs: [], directives: [], seen: new Map() };
 }
 
 export function newProxy(kind: ProxyKind, name: string, pos: Pos): Proxy {
+  // fields spelt out (no spread): every proxy gets the same hidden class, and it is much faster
   return {
-    ...pos,
+    file: pos.file,
+    line: pos.line,
+    column: pos.column,
     kind,
     name,
     mode: 'tcp',
@@ -214,6 +381,7 @@ export function inheritProxy(kind: ProxyKind, name: string, pos: Pos, def: Proxy
   const p = newProxy(kind, name, pos);
   if (!def) return p;
   p.from = def.name;
+  p.defaultsProxy = def;
   p.mode = def.mode;
   p.modeSet = def.modeSet;
   p.options = new Map(def.options);
@@ -230,6 +398,40 @@ export function inheritProxy(kind: ProxyKind, name: string, pos: Pos, def: Proxy
   if (def.defaultBackend && kind !== 'backend') p.defaultBackend = def.defaultBackend;
   // kept inherited directives: the modules that own them re-read them from the defaults
   return p;
+}
+
+/** Name index of config.proxies, kept up to date as proxies are appended. */
+const proxyIndex = new WeakMap<Config, { n: number; byName: Map<string, Proxy[]> }>();
+
+/** Every frontend, backend and listen called `name`, in file order. */
+export function proxiesNamed(config: Config, name: string): readonly Proxy[] {
+  let ix = proxyIndex.get(config);
+  const list = config.proxies;
+  if (!ix || ix.n > list.length) proxyIndex.set(config, (ix = { n: 0, byName: new Map() }));
+  for (; ix.n < list.length; ix.n++) {
+    const p = list[ix.n];
+    const l = ix.byName.get(p.name);
+    if (l) l.push(p);
+    else ix.byName.set(p.name, [p]);
+  }
+  return ix.byName.get(name) ?? [];
+}
+
+/** Name index of a proxy's ACLs, kept up to date as ACLs are appended. */
+const aclIndex = new WeakMap<Proxy, { n: number; byName: Map<string, AclConf[]> }>();
+
+/** The ACL lines of `p` that define `name` (an ACL may be defined on several lines). */
+export function aclsNamed(p: Proxy, name: string): readonly AclConf[] {
+  let ix = aclIndex.get(p);
+  const list = p.acls;
+  if (!ix || ix.n > list.length) aclIndex.set(p, (ix = { n: 0, byName: new Map() }));
+  for (; ix.n < list.length; ix.n++) {
+    const a = list[ix.n];
+    const l = ix.byName.get(a.name);
+    if (l) l.push(a);
+    else ix.byName.set(a.name, [a]);
+  }
+  return ix.byName.get(name) ?? [];
 }
 
 export function newConfig(): Config {

@@ -160,6 +160,14 @@ export class RtProxy {
     this.redispatch = rd?.enabled ? (rd.args[0] !== undefined ? Number(rd.args[0]) || -1 : -1) : 0;
   }
 
+  /** a keyword kept as a directive: the proxy's own last one, else its defaults section's */
+  directive(kw: string): string[] | undefined {
+    for (let p: Proxy | undefined = this.conf; p; p = p.defaultsProxy) {
+      for (let i = p.directives.length - 1; i >= 0; i--) if (p.directives[i].keyword === kw) return p.directives[i].args;
+    }
+    return undefined;
+  }
+
   option(name: string): boolean {
     return this.conf.options.get(name)?.enabled === true;
   }

@@ -13,7 +13,7 @@ import { dirname, basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkConfig } from '../../src/config/check.js';
 import type { ParseOptions } from '../../src/config/registry.js';
-import { renderText } from '../../src/parser/diagnostics.js';
+import { renderLine, renderText } from '../../src/parser/diagnostics.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const projectRoot = resolve(here, '..', '..', '..');
@@ -37,6 +37,9 @@ export interface Outcome {
   ours: string[];
   missing: string[];
   ourAlerts: string[];
+  /** HAProxy's alert lines (whole text, PID aside) that tshaproxy prints identically */
+  textsSame: number;
+  texts: number;
 }
 
 export function loadManifest(): Entry[] {
@@ -95,6 +98,19 @@ export async function runOne(e: Entry): Promise<Outcome> {
   const theirs = alertPositions(e.alerts);
   const ours = alertPositions(ourAlerts);
   const oursSet = new Set(ours);
+  // exact texts: HAProxy's lines against ours rendered the same way (each of ours used once); the
+  // manifest names files from the corpus root, and HAProxy's trailing empty lines are not in it
+  const ourLines = res.diags.alerts.map((d) =>
+    renderLine(d, 'PID').replace(/\n+$/, '').split(rel).join(`${prefix}${rel}`).split(`${prefix}${prefix}`).join(prefix),
+  );
+  let textsSame = 0;
+  for (const a of e.alerts) {
+    const i = ourLines.indexOf(a.replace(/\n+$/, ''));
+    if (i >= 0) {
+      textsSame++;
+      ourLines.splice(i, 1);
+    }
+  }
   return {
     file: e.file,
     haproxyExit: e.exit as number,
@@ -103,6 +119,8 @@ export async function runOne(e: Entry): Promise<Outcome> {
     ours,
     missing: theirs.filter((p) => !oursSet.has(p)),
     ourAlerts,
+    textsSame,
+    texts: e.alerts.length,
   };
 }
 
@@ -111,6 +129,8 @@ export interface Summary {
   exitAgree: number;
   positions: number;
   positionsFound: number;
+  texts: number;
+  textsSame: number;
   outcomes: Outcome[];
 }
 
@@ -121,12 +141,16 @@ export async function runCorpus(filter?: string): Promise<Summary> {
   let exitAgree = 0;
   let positions = 0;
   let found = 0;
+  let texts = 0;
+  let textsSame = 0;
   for (const o of outcomes) {
     if (o.haproxyExit === o.ourExit) exitAgree++;
     positions += o.theirs.length;
     found += o.theirs.length - o.missing.length;
+    texts += o.texts;
+    textsSame += o.textsSame;
   }
-  return { total: outcomes.length, exitAgree, positions, positionsFound: found, outcomes };
+  return { total: outcomes.length, exitAgree, positions, positionsFound: found, texts, textsSame, outcomes };
 }
 
 export const disagreementsFile = join(projectRoot, 'test', 'corpus', 'disagreements.tsv');
@@ -170,7 +194,7 @@ async function cli(): Promise<void> {
   console.log(
     `configs: ${s.total}  exit agrees: ${s.exitAgree} (${((100 * s.exitAgree) / s.total).toFixed(2)}%)  ` +
       `alert positions: ${s.positionsFound}/${s.positions} (${((100 * s.positionsFound) / Math.max(1, s.positions)).toFixed(2)}%)  ` +
-      `disagreements: ${rows.length}  time: ${Date.now() - t0} ms`,
+      `disagreements: ${rows.length}  alert texts identical: ${s.textsSame}/${s.texts}  time: ${Date.now() - t0} ms`,
   );
   if (write && !filter) {
     writeFileSync(

@@ -35,6 +35,7 @@ import {
 } from './codec.js';
 import type { HttpMessage } from './h1/message.js';
 import { builtinError } from './reply.js';
+import { putIdle, takeIdle } from './pool.js';
 import { StreamContext } from '../sample-context.js';
 
 type State = 'idle' | 'head' | 'connect' | 'req-body' | 'wait-res' | 'res-body' | 'tunnel' | 'closing' | 'closed';
@@ -43,12 +44,20 @@ export type ConnMode = 'keep-alive' | 'server-close' | 'close';
 
 const LIMITS: ParseLimits = { maxHead: 16384 - 1024, maxHeaders: 101 };
 
-/** Connection mode from the frontend and backend options (the strictest wins, as in HAProxy). */
+/**
+ * Connection mode toward the server from the frontend and backend options
+ * (the strictest wins). The client side closes only for the frontend's
+ * `option httpclose` (HAProxy 2.6's documented split).
+ */
 export function connMode(fe: RtProxy, be: RtProxy | null): ConnMode {
   const has = (o: string) => fe.option(o) || (be !== null && be.option(o));
   if (has('httpclose') || has('forceclose')) return 'close';
   if (has('http-server-close')) return 'server-close';
   return 'keep-alive';
+}
+
+export function clientCloses(fe: RtProxy): boolean {
+  return fe.option('httpclose') || fe.option('forceclose');
 }
 
 export class HttpSession implements TimerOwner, ConnectOwner {
@@ -181,7 +190,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     be.beconn++;
     be.totalConns++;
     const mode = connMode(this.fe, be);
-    if (mode === 'close') this.clientClose = true;
+    if (clientCloses(this.fe)) this.clientClose = true;
     this.prepareRequest(mode);
     this.reqBody = new BodyReader(req);
     // balancing runs for every request; a kept connection is reused only if the same server comes out
@@ -208,7 +217,8 @@ export class HttpSession implements TimerOwner, ConnectOwner {
       setConnToken(h, 'upgrade');
     }
     if (this.serverClose) {
-      if (req.flags & MF_VER_11) setConnToken(h, 'close');
+      const pretend = this.fe.option('http-pretend-keepalive') || this.be!.option('http-pretend-keepalive');
+      if (req.flags & MF_VER_11 && !pretend) setConnToken(h, 'close');
     } else if (!(req.flags & MF_VER_11)) setConnToken(h, 'keep-alive');
     this.forwardFor(req);
   }
@@ -251,17 +261,14 @@ export class HttpSession implements TimerOwner, ConnectOwner {
 
   reuse(srv: RtServer): net.Socket | null {
     const idle = this.idleSrv;
-    if (!idle) return null;
-    this.idleSrv = null;
-    if (this.idleServer === srv && !idle.destroyed && idle.writable) {
-      idle.removeListener('close', this.onIdleClose);
-      idle.removeListener('data', this.onIdleClose);
+    if (idle && this.idleServer === srv && !idle.destroyed && idle.writable) {
+      this.idleSrv = null;
       this.idleServer = null;
+      for (const e of ['data', 'end', 'error', 'close', 'drain']) idle.removeAllListeners(e);
       return idle;
     }
-    this.idleServer = null;
-    idle.destroy();
-    return null;
+    // another session's idle connection to this server (http-reuse)
+    return takeIdle(srv, this.txnCount <= 1);
   }
 
   established(sock: net.Socket, srv: RtServer): void {
@@ -269,15 +276,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     this.srv = sock;
     this.server = srv;
     this.srvBe = this.be;
-    if (this.idleSrv) {
-      this.idleSrv.destroy();
-      this.idleSrv = null;
-      this.idleServer = null;
-    }
-    if (sock.listenerCount('data')) {
-      sock.on('close', this.onSrvClose);
-      return this.sendHead();
-    }
+    this.poolIdle();
     sock.on('data', this.onSrvData);
     sock.on('end', this.onSrvEnd);
     sock.on('error', this.onSrvError);
@@ -290,7 +289,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     this.connector = null;
     this.term =
       why === 'queue-timeout' ? { cause: 's', phase: 'Q' } : why === 'conn-timeout' ? { cause: 's', phase: 'C' } : { cause: 'S', phase: 'C' };
-    this.clientClose = true;
+    // HAProxy keeps the client connection after its own 503/502/504
     this.reply(503);
   }
 
@@ -374,7 +373,6 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     if (r.kind === 'error') {
       this.term = { cause: 'S', phase: 'H' };
       this.dropServer();
-      this.clientClose = true;
       return this.reply(502);
     }
     const buf = this.sbuf!;
@@ -504,7 +502,6 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     if (st === 'req-body' || st === 'wait-res') {
       // the server went away without an answer
       this.term = { cause: 'S', phase: 'H' };
-      this.clientClose = true;
       return this.reply(502);
     }
     if (st === 'res-body') {
@@ -561,6 +558,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     this.cliClosed = true;
     this.connector?.abort();
     this.connector = null;
+    this.poolIdle();
     this.dropServer();
     this.finish();
   };
@@ -585,7 +583,6 @@ export class HttpSession implements TimerOwner, ConnectOwner {
       case 'server':
         this.term = { cause: 's', phase: 'H' };
         this.dropServer();
-        this.clientClose = true;
         return this.reply(504);
       default:
         this.term = { cause: 'c', phase: 'D' };
@@ -649,6 +646,17 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     this.idleSrv = s;
     s.removeListener('close', this.onSrvClose);
     s.once('close', this.onIdleClose);
+  }
+
+  /** the kept idle connection goes to its server's pool (or is closed) */
+  private poolIdle(): void {
+    const s = this.idleSrv;
+    if (!s) return;
+    const srv = this.idleServer;
+    this.idleSrv = null;
+    this.idleServer = null;
+    s.removeListener('close', this.onIdleClose);
+    if (!srv || s.destroyed || !s.writable || !putIdle(srv, s)) s.destroy();
   }
 
   private readonly onIdleClose = (): void => {

@@ -1,0 +1,109 @@
+/**
+ * Idle server connections shared between client sessions (`http-reuse`):
+ * a session that ends with a reusable server connection leaves it in the
+ * server's pool; another session's request to that server may take it
+ * (`always`: any request; `safe`/`aggressive`: not the first request of a
+ * client connection; `never`: connections stay private to their session).
+ * `pool-max-conn` caps a server's pool, and every `pool-purge-delay` half
+ * of the idle connections are closed, as HAProxy does.
+ */
+import type net from 'node:net';
+import type { RtProxy, RtServer } from '../model.js';
+
+export type ReuseMode = 'never' | 'safe' | 'aggressive' | 'always';
+
+const modes = new WeakMap<RtProxy, ReuseMode>();
+
+export function reuseMode(be: RtProxy): ReuseMode {
+  let m = modes.get(be);
+  if (!m) {
+    const d = be.directive('http-reuse')?.[0];
+    m = d === 'never' || d === 'aggressive' || d === 'always' ? d : 'safe';
+    modes.set(be, m);
+  }
+  return m;
+}
+
+interface Pool {
+  socks: net.Socket[];
+  timer: NodeJS.Timeout | null;
+  max: number;
+  purge: number;
+}
+
+const pools = new WeakMap<RtServer, Pool>();
+
+function poolOf(srv: RtServer): Pool {
+  let p = pools.get(srv);
+  if (!p) {
+    const o = srv.conf.options;
+    const max = o.has('pool-max-conn') ? Number(o.get('pool-max-conn')![0]) : -1;
+    const purgeText = o.get('pool-purge-delay')?.[0];
+    pools.set(srv, (p = { socks: [], timer: null, max, purge: purgeText ? parseDelay(purgeText) : 5000 }));
+  }
+  return p;
+}
+
+function parseDelay(t: string): number {
+  const m = /^(\d+)(us|ms|s|m|h|d)?$/.exec(t);
+  if (!m) return 5000;
+  const n = Number(m[1]);
+  const mult: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60000, h: 3600000, d: 86400000 };
+  return n * (mult[m[2] ?? 'ms'] ?? 1);
+}
+
+/** Leaves an idle, reusable connection to `srv` in its pool; false when the pool refuses it. */
+export function putIdle(srv: RtServer, sock: net.Socket): boolean {
+  if (reuseMode(srv.backend) === 'never') return false;
+  const p = poolOf(srv);
+  if (p.max === 0 || (p.max > 0 && p.socks.length >= p.max)) return false;
+  for (const e of ['data', 'end', 'error', 'close', 'drain']) sock.removeAllListeners(e);
+  const gone = () => {
+    const i = p.socks.indexOf(sock);
+    if (i >= 0) p.socks.splice(i, 1);
+    sock.destroy();
+  };
+  sock.on('error', gone);
+  sock.on('close', gone);
+  sock.on('end', gone);
+  sock.on('data', gone); // an idle server must not talk
+  p.socks.push(sock);
+  if (!p.timer && p.purge > 0) {
+    p.timer = setInterval(() => {
+      const n = Math.ceil(p.socks.length / 2);
+      for (const s of p.socks.splice(0, n)) s.destroy();
+      if (!p.socks.length && p.timer) {
+        clearInterval(p.timer);
+        p.timer = null;
+      }
+    }, p.purge);
+    p.timer.unref();
+  }
+  return true;
+}
+
+/** Takes an idle connection to `srv` if the reuse mode allows it for this request. */
+export function takeIdle(srv: RtServer, firstRequest: boolean): net.Socket | null {
+  const mode = reuseMode(srv.backend);
+  if (mode === 'never' || (firstRequest && mode !== 'always')) return null;
+  const p = pools.get(srv);
+  if (!p) return null;
+  while (p.socks.length) {
+    const s = p.socks.pop()!;
+    if (s.destroyed || !s.writable) continue;
+    for (const e of ['data', 'end', 'error', 'close', 'drain']) s.removeAllListeners(e);
+    return s;
+  }
+  return null;
+}
+
+/** Closes every pooled connection (stop). */
+export function closePools(servers: Iterable<RtServer>): void {
+  for (const srv of servers) {
+    const p = pools.get(srv);
+    if (!p) continue;
+    for (const s of p.socks.splice(0)) s.destroy();
+    if (p.timer) clearInterval(p.timer);
+    p.timer = null;
+  }
+}

@@ -1,0 +1,2 @@
+/** Processes, ports and bounded waits: shared with `tshaproxy compare` (src/compare/procs.ts). */
+export * from '../../src/compare/procs.js';
