@@ -208,4 +208,4 @@ async function cli(): Promise<void> {
   }
 }
 
-if (process.argv[1] && basename(process.argv[1]) === 'conformance.js') void cli();
+if (process.argv[1] && basename(process.argv[1]) === 'conformance.js' && !process.env.NODE_TEST_CONTEXT) void cli();
