@@ -87,7 +87,8 @@ export class Listener {
   }
 
   async open(): Promise<void> {
-    const backlog = Number(this.conf.options.get('backlog')?.[0]) || undefined;
+    // HAProxy's listen queue: `backlog`, else the frontend's maxconn (the kernel caps it at somaxconn)
+    const backlog = Number(this.conf.options.get('backlog')?.[0]) || this.fe.maxconn || this.maxconn || 1024;
     for (const ep of this.endpoints()) {
       const srv = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
       srv.on('connection', this.onConnection);
@@ -180,10 +181,8 @@ export class Listener {
 
   async close(): Promise<void> {
     this.paused = true;
-    await Promise.all(
-      this.servers.map((s) => new Promise<void>((r) => (s.listening ? s.close(() => r()) : r()))),
-    );
-    this.servers.length = 0;
+    // the listening sockets close now; a server's close callback would wait for its live connections
+    for (const s of this.servers.splice(0)) if (s.listening) s.close();
     for (const s of this.held) s.destroy();
     this.held.length = 0;
   }
