@@ -4,30 +4,17 @@
  * arguments are not grammar here: the keyword registry gives words meaning, so
  * that adding a keyword never touches the grammar.
  *
- * The parser is a Chevrotain CstParser driven by hand-written actions
- * (no CST is kept: lines come out directly as RawLine records), which keeps a
- * 50,000-line configuration fast to read.
+ * The parser is a Chevrotain EmbeddedActionsParser (no CST is kept: lines
+ * come out directly as RawLine records). This is the grammar of record;
+ * `tshaproxy -c` reads through grammar/scanner.ts, a single-pass scanner that
+ * recognises the same language without loading Chevrotain (the fuzz test
+ * cross-checks the two on every input it generates).
  */
 import { EmbeddedActionsParser, type IToken } from 'chevrotain';
 import { allTokens, Newline, Word, configLexer } from './lexer.js';
+import type { RawLine } from './scanner.js';
 
-export interface RawWord {
-  /** the word exactly as written (quotes and escapes included) */
-  text: string;
-  /** 1-based column of its first character */
-  column: number;
-  /** 0-based offset of its first character in the line */
-  offset: number;
-}
-
-export interface RawLine {
-  line: number;
-  words: RawWord[];
-  /** the line as written, without its LF (used to echo it in error messages) */
-  text: string;
-  /** false only for a last line that had no LF */
-  terminated: boolean;
-}
+export type { RawLine } from './scanner.js';
 
 class ConfigGrammar extends EmbeddedActionsParser {
   constructor() {
@@ -67,11 +54,13 @@ export function getGrammar(): ConfigGrammar {
 }
 
 /**
- * Splits a configuration text into lines of raw words, through the grammar.
- * Never throws: the lexer accepts every character sequence (a word is any run
- * of non-blank text) and every token sequence is a valid `config`.
+ * Splits a configuration text into lines of raw words, through Chevrotain's
+ * lexer and this grammar. Never throws: the lexer accepts every character
+ * sequence (a word is any run of non-blank text) and every token sequence is
+ * a valid `config`. The reader uses the equivalent single-pass scanner
+ * (grammar/scanner.ts); the fuzz test checks that both agree.
  */
-export function splitLines(text: string): RawLine[] {
+export function splitLinesWithGrammar(text: string): RawLine[] {
   const g = getGrammar();
   g.input = configLexer.tokenize(text).tokens;
   const lines = g.config();
@@ -81,12 +70,16 @@ export function splitLines(text: string): RawLine[] {
     const { words, nl } = lines[i];
     if (!nl && lineStart >= text.length) break; // nothing after the last LF
     const end = nl ? nl.startOffset : text.length;
-    const raw: RawWord[] = new Array(words.length);
+    const images: string[] = new Array(words.length);
+    const columns: number[] = new Array(words.length);
+    let special = false;
     for (let j = 0; j < words.length; j++) {
       const t = words[j];
-      raw[j] = { text: t.image, offset: t.startOffset - lineStart, column: t.startOffset - lineStart + 1 };
+      images[j] = t.image;
+      columns[j] = t.startOffset - lineStart + 1;
+      if (/["'\\$]/.test(t.image)) special = true;
     }
-    out.push({ line: i + 1, words: raw, text: text.slice(lineStart, end), terminated: nl !== undefined });
+    out.push({ line: i + 1, words: images, columns, special, text: text.slice(lineStart, end), terminated: nl !== undefined });
     lineStart = end + 1;
   }
   return out;
@@ -94,5 +87,5 @@ export function splitLines(text: string): RawLine[] {
 
 /** The words of each line, straight from the grammar (used by tests and tools). */
 export function parseWithGrammar(text: string): string[][] {
-  return splitLines(text).map((l) => l.words.map((w) => w.text));
+  return splitLinesWithGrammar(text).map((l) => l.words);
 }

@@ -1,7 +1,7 @@
 /**
  * Prints a check result the way `haproxy -c` does: diagnostics on stderr in
  * HAProxy's format (the version notices come just before the first warning
- * or alert), closing lines on stdout.
+ * or alert), closing lines on stdout. Quiet mode prints nothing, as HAProxy's.
  */
 import { renderLine, type Diagnostic } from '../parser/diagnostics.js';
 import { HAPROXY_VERSION } from '../version.js';
@@ -17,7 +17,8 @@ export function renderCheck(res: CheckResult, o: OutputOptions): { stderr: strin
   const err: string[] = [];
   let announced = false;
   const show = (d: Diagnostic) => {
-    if (o.quiet && d.severity !== 'alert') return;
+    // -q (or `quiet` in the global section, from its line on) silences every message, alerts included
+    if (o.quiet || d.muted) return;
     if (d.severity === 'diag') return;
     if (!announced && (d.severity === 'warning' || d.severity === 'alert')) {
       announced = true;

@@ -7,7 +7,7 @@
 import { lookup } from 'node:dns/promises';
 import { Diagnostics, ERR_ABORT, ERR_ALERT, ERR_FATAL, ERR_WARN } from '../parser/diagnostics.js';
 import { readConfig, expandConfigPaths } from '../parser/reader.js';
-import type { Config, Proxy } from './model.js';
+import { newProxy, proxiesNamed, sectionsOf, type Config, type Proxy } from './model.js';
 import type { ParseOptions } from './registry.js';
 import { isBackend, isFrontend, proxyTypeStr } from './keywords/proxy/section.js';
 import './keywords/index.js';
@@ -49,7 +49,9 @@ function missingTimeouts(p: Proxy, diags: Diagnostics): number {
   const fe = isFrontend(p) && p.kind !== 'defaults';
   const be = isBackend(p) && p.kind !== 'defaults';
   const t = p.timeouts;
-  const miss = (fe && !t.get('client')) || (be && (!t.get('connect') || !t.get('server')));
+  // a backend without servers is not checked; in tcp mode 'timeout tunnel' stands for 'timeout server'
+  const beMiss = p.servers.length > 0 && (!t.get('connect') || (!t.get('server') && (p.mode === 'http' || !t.get('tunnel'))));
+  const miss = (fe && !t.get('client')) || (be && beMiss);
   if (!miss) return 0;
   diags.warning(
     `missing timeouts for ${proxyTypeStr(p)} '${p.name}'.\n` +
@@ -63,6 +65,26 @@ function missingTimeouts(p: Proxy, diags: Diagnostics): number {
   return ERR_WARN;
 }
 
+/** Sections HAProxy drops with a warning: peers without the local peer, mailers nobody uses. */
+function incompleteSections(config: Config, diags: Diagnostics, opts: ParseOptions): number {
+  let err = 0;
+  for (const p of sectionsOf(config, 'peers')) {
+    if (p.peers.some((x) => x.local)) continue;
+    diags.warning(`Removing incomplete section 'peers ${p.name}' (no peer named '${opts.localPeer}').`, undefined, undefined, 'none');
+    err |= ERR_WARN;
+  }
+  const used = new Set<string>();
+  for (const p of [...config.defaults, ...config.proxies]) {
+    for (const d of p.directives) if (d.keyword === 'email-alert mailers' && d.args[0]) used.add(d.args[0]);
+  }
+  for (const m of sectionsOf(config, 'mailers')) {
+    if (used.has(m.name)) continue;
+    diags.warning(`Removing incomplete section 'mailers ${m.name}'.`, undefined, undefined, 'none');
+    err |= ERR_WARN;
+  }
+  return err;
+}
+
 /** HAProxy's check_config_validity(), the parts tshaproxy knows so far. */
 export function checkValidity(config: Config, diags: Diagnostics, opts: ParseOptions): number {
   let err = 0;
@@ -73,7 +95,7 @@ export function checkValidity(config: Config, diags: Diagnostics, opts: ParseOpt
   for (const p of config.proxies) {
     if (p.disabled) continue;
     if (p.defaultBackend && isFrontend(p) && !p.defaultBackend.name.includes('%[')) {
-      const target = config.proxies.find((b) => b.name === p.defaultBackend!.name && isBackend(b));
+      const target = proxiesNamed(config, p.defaultBackend.name).find(isBackend);
       if (!target) {
         diags.alert(`Proxy '${p.name}': unable to find required default_backend: '${p.defaultBackend.name}'.`, undefined, undefined, 'none');
         err |= ERR_ALERT | ERR_FATAL;
@@ -84,7 +106,7 @@ export function checkValidity(config: Config, diags: Diagnostics, opts: ParseOpt
     }
     for (const r of p.useBackends) {
       if (r.dynamic) continue;
-      const target = config.proxies.find((b) => b.name === r.backend && isBackend(b));
+      const target = proxiesNamed(config, r.backend).find(isBackend);
       if (!target) {
         diags.alert(`Proxy '${p.name}': unable to find required use_backend: '${r.backend}'.`, undefined, undefined, 'none');
         err |= ERR_ALERT | ERR_FATAL;
@@ -92,7 +114,22 @@ export function checkValidity(config: Config, diags: Diagnostics, opts: ParseOpt
     }
   }
   for (const c of postChecks) err |= c(config, diags, opts);
-  for (const p of config.proxies) err |= missingTimeouts(p, diags);
+  for (const p of config.proxies) {
+    if (!p.disabled && (p.mode === 'tcp' || p.mode === 'http') && isFrontend(p) && !p.binds.length) {
+      diags.warning(`${proxyTypeStr(p)} '${p.name}' has no 'bind' directive. Please declare it as a backend if this was intended.`, undefined, undefined, 'none');
+      err |= ERR_WARN;
+    }
+    err |= missingTimeouts(p, diags);
+  }
+  // a ring that forwards to servers has a backend of its own, checked like the others
+  for (const r of sectionsOf(config, 'ring')) {
+    if (!r.servers.length) continue;
+    const be = newProxy('backend', r.name, r);
+    be.timeouts = r.timeouts;
+    be.servers = r.servers;
+    err |= missingTimeouts(be, diags);
+  }
+  err |= incompleteSections(config, diags, opts);
   return err;
 }
 
@@ -103,6 +140,11 @@ export function countListeners(config: Config): number {
   for (const p of config.proxies) if (!p.disabled) n += p.binds.length;
   for (const s of config.sections) {
     if (s.kind === 'log-forward') n += s.directives.filter((d) => d.keyword === 'bind' || d.keyword === 'dgram-bind').length;
+  }
+  // the local peer of a peers section listens (its 'peer' line address, or the section's 'bind')
+  for (const p of sectionsOf(config, 'peers')) {
+    const local = p.peers.find((x) => x.local);
+    if (!p.disabled && local && (local.server?.address || p.bind)) n++;
   }
   return n;
 }
@@ -153,7 +195,8 @@ export async function checkConfig(paths: string[], opts: ParseOptions): Promise<
   const stdout: string[] = [];
   if (read.flags & ERR_ABORT) return { config: read.config, diags, exit: 1, stdout };
   let err = read.flags | pre.flags;
-  err |= checkValidity(read.config, diags, opts);
+  // as HAProxy: a configuration with fatal parse errors is not checked any further
+  if (!(err & (ERR_ABORT | ERR_FATAL))) err |= checkValidity(read.config, diags, opts);
   if (err & (ERR_ABORT | ERR_FATAL)) {
     diags.alert('Fatal errors found in configuration.', undefined, undefined, 'none');
     return { config: read.config, diags, exit: 1, stdout };

@@ -124,6 +124,20 @@ export function keywordsOf(section: SectionKind): string[] {
   return out;
 }
 
+/** Candidate lists for "did you mean", when a section's are not simply its registered rows. */
+const suggestionLists = new Map<SectionKind, () => readonly string[]>();
+
+/** Installs the candidates HAProxy compares unknown keywords of these sections with. */
+export function registerSuggestions(kinds: readonly SectionKind[], list: () => readonly string[]): void {
+  for (const k of kinds) suggestionLists.set(k, list);
+}
+
+/** The words an unknown keyword of `section` is compared with, in HAProxy's order. */
+export function suggestionsFor(section: SectionKind): readonly string[] {
+  const l = suggestionLists.get(section);
+  return l ? l() : keywordsOf(section);
+}
+
 export function registerFamily<C>(family: string, rows: SubRow<C>[]): void {
   let m = families.get(family);
   if (!m) families.set(family, (m = new Map()));
@@ -138,37 +152,55 @@ export function family<C = KwContext>(name: string): Map<string, SubRow<C>> {
 
 /* ---- "did you mean": HAProxy's word fingerprints ------------------------- */
 
-/** Counts transitions between character classes (26 letters, digit, other, begin, end). */
+/**
+ * HAProxy's make_word_fingerprint() (tools.c): a 32x32 table counting the
+ * transitions between consecutive characters, with letters as 1..26, digits
+ * as 27 and everything else as 28, which also stands for the beginning and
+ * the end of the word; row 0 marks which characters occur at all.
+ */
 export function wordFingerprint(word: string): Uint8Array {
   const fp = new Uint8Array(1024);
   let from = 28;
   for (let i = 0; i < word.length; i++) {
-    const c = word.charCodeAt(i) | 0x20;
-    const raw = word.charCodeAt(i);
+    const c = word.charCodeAt(i);
     let to: number;
-    if (c >= 97 && c <= 122 && ((raw >= 65 && raw <= 90) || (raw >= 97 && raw <= 122))) to = c - 97;
-    else if (raw >= 48 && raw <= 57) to = 26;
-    else to = 27;
+    if (c >= 97 && c <= 122) to = c - 96;
+    else if (c >= 65 && c <= 90) to = c - 64;
+    else if (c >= 48 && c <= 57) to = 27;
+    else to = 28;
+    fp[to] = 1;
     fp[32 * from + to]++;
     from = to;
   }
-  fp[32 * from + 29]++;
+  fp[32 * from + 28]++;
   return fp;
 }
 
+/** word_fingerprint_distance(): the sum of the differences, entry by entry. */
 export function fingerprintDistance(a: Uint8Array, b: Uint8Array): number {
   let d = 0;
   for (let i = 0; i < 1024; i++) d += Math.abs(a[i] - b[i]);
   return d;
 }
 
-/** The closest candidate as HAProxy picks it (first best wins), or undefined if too far. */
+const fingerprints = new Map<string, Uint8Array>();
+function cachedFingerprint(w: string): Uint8Array {
+  let f = fingerprints.get(w);
+  if (!f) fingerprints.set(w, (f = wordFingerprint(w)));
+  return f;
+}
+
+/**
+ * The closest candidate as HAProxy picks it: the first one at the smallest
+ * distance, dropped when that distance exceeds twice the length of the word
+ * or of the candidate (strlen counts bytes: the words are latin1 here).
+ */
 export function bestMatch(word: string, candidates: Iterable<string>): string | undefined {
   const w = wordFingerprint(word);
   let best: string | undefined;
   let bestDist = Infinity;
   for (const c of candidates) {
-    const d = fingerprintDistance(w, wordFingerprint(c));
+    const d = fingerprintDistance(w, cachedFingerprint(c));
     if (d < bestDist) {
       bestDist = d;
       best = c;

@@ -30,8 +30,28 @@ export function isHonoured(kind: SectionKind | string, args: string[]): boolean 
   if (sub !== undefined) {
     const base = sub.replace(/\(.*$/, '');
     if (honoured.has(`${scope}:${kw} ${sub}`) || honoured.has(`${scope}:${kw} ${base}`)) return true;
+    // three-word families: `tcp-request content accept`
+    if (args[2] !== undefined && honoured.has(`${scope}:${kw} ${sub} ${args[2].replace(/\(.*$/, '')}`)) return true;
   }
   return false;
+}
+
+/** Server keywords (`server name addr <kw> [args]`) the runtime acts on. */
+const honouredServerOptions = new Set<string>();
+
+export function markServerOptionHonoured(...names: string[]): void {
+  for (const n of names) honouredServerOptions.add(n);
+}
+
+/**
+ * The keywords of a server line that the runtime ignores: `options` are the
+ * keywords the parser kept for that server (ServerConf.options, default-server
+ * ones included), so each unhonoured one can get its own note.
+ */
+export function serverOptionsNotHonoured(options: Iterable<string>): string[] {
+  const out: string[] = [];
+  for (const o of options) if (!honouredServerOptions.has(o)) out.push(o);
+  return out;
 }
 
 // The runtime core (src/runtime): listeners, tcp streams, servers, connect/retry.
@@ -71,3 +91,121 @@ markHonoured(
   'global:uid',
   'global:gid',
 );
+
+// Traffic logs (src/runtime/log): targets, formats, options, captures.
+// Unreachable targets (unix datagram sockets, rings, stream targets) get their own note from the log parsers.
+markHonoured(
+  'global:log',
+  'global:log-tag',
+  'global:log-send-hostname',
+  '*:log',
+  '*:log-format',
+  '*:log-format-sd',
+  '*:error-log-format',
+  '*:log-tag',
+  '*:option httplog',
+  '*:option httpslog',
+  '*:option tcplog',
+  '*:option dontlognull',
+  '*:option dontlog-normal',
+  '*:option log-separate-errors',
+  '*:capture request',
+  '*:capture response',
+  '*:declare capture',
+  '*:unique-id-format',
+  '*:unique-id-header',
+);
+
+// Server keywords the runtime core uses (src/runtime/model.ts, connect.ts).
+markServerOptionHonoured('weight', 'maxconn', 'minconn', 'maxqueue', 'backup', 'no-backup', 'disabled', 'enabled', 'id', 'send-proxy', 'send-proxy-v2', 'source');
+
+// Health checks and tracked servers (src/runtime/checks).
+markHonoured(
+  '*:option httpchk',
+  '*:option tcp-check',
+  '*:http-check connect',
+  '*:http-check send',
+  '*:http-check expect',
+  '*:http-check comment',
+  '*:tcp-check connect',
+  '*:tcp-check send',
+  '*:tcp-check send-binary',
+  '*:tcp-check expect',
+  '*:tcp-check comment',
+  '*:timeout check',
+  'global:spread-checks',
+  'global:max-spread-checks',
+);
+markServerOptionHonoured('check', 'no-check', 'inter', 'fastinter', 'downinter', 'rise', 'fall', 'port', 'addr', 'check-send-proxy', 'track');
+
+// Cookie persistence (src/runtime/persist).
+markHonoured('*:cookie', '*:option persist', '*:force-persist', '*:ignore-persist');
+markServerOptionHonoured('cookie');
+
+// The process layer (src/runtime/process): stopping, FD limit. `chroot` stays unhonoured: Node.js cannot chroot().
+markHonoured('global:grace', 'global:hard-stop-after', 'global:ulimit-n', 'global:strict-limits');
+
+// The rules engine (src/runtime/rules): actions that act; the others (track-sc*, sc-*,
+// set-log-level, capture, set-timeout, set-priority-*, tcp-response content...) keep their warning.
+markHonoured(
+  ...['add-header', 'allow', 'auth', 'del-header', 'deny', 'early-hint', 'normalize-uri', 'redirect', 'reject', 'replace-header',
+    'replace-path', 'replace-pathq', 'replace-uri', 'replace-value', 'return', 'set-dst', 'set-dst-port', 'set-header', 'set-method',
+    'set-path', 'set-pathq', 'set-query', 'set-src', 'set-src-port', 'set-uri', 'set-var', 'set-var-fmt', 'silent-drop', 'tarpit',
+    'unset-var'].map((a) => `*:http-request ${a}`),
+  ...['add-header', 'allow', 'del-header', 'deny', 'redirect', 'replace-header', 'replace-value', 'return', 'set-header', 'set-status',
+    'set-var', 'set-var-fmt', 'silent-drop', 'unset-var'].map((a) => `*:http-response ${a}`),
+  ...['add-header', 'allow', 'del-header', 'replace-header', 'replace-value', 'set-header', 'set-status', 'set-var', 'set-var-fmt',
+    'unset-var'].map((a) => `*:http-after-response ${a}`),
+  ...['accept', 'expect-proxy', 'reject', 'set-dst', 'set-dst-port', 'set-src', 'set-src-port', 'silent-drop'].map((a) => `*:tcp-request connection ${a}`),
+  ...['accept', 'reject', 'set-dst', 'set-dst-port', 'set-src', 'set-src-port', 'set-var', 'set-var-fmt', 'silent-drop', 'unset-var'].map(
+    (a) => `*:tcp-request session ${a}`,
+  ),
+  ...['accept', 'reject', 'set-dst', 'set-dst-port', 'set-src', 'set-src-port', 'set-var', 'set-var-fmt', 'silent-drop', 'unset-var'].map(
+    (a) => `*:tcp-request content ${a}`,
+  ),
+  '*:tcp-request inspect-delay',
+  '*:timeout tarpit',
+  '*:redirect',
+  '*:use-server',
+  '*:monitor-net',
+  ...['block', 'reqadd', 'reqdel', 'reqidel', 'reqrep', 'reqirep', 'reqdeny', 'reqideny', 'reqallow', 'reqiallow', 'reqtarpit', 'reqitarpit',
+    'reqpass', 'reqipass', 'rspadd', 'rspdel', 'rspidel', 'rsprep', 'rspirep', 'rspdeny', 'rspideny'].map((k) => `*:${k}`),
+  'userlist:user',
+  'userlist:group',
+);
+
+// The HTTP engine (src/runtime/http): message layer limits and tolerances, connection modes,
+// error pages, timeouts, layer-7 retries, idle server connection reuse.
+markHonoured(
+  '*:option http-keep-alive',
+  '*:option http-server-close',
+  '*:option httpclose',
+  '*:option forceclose',
+  '*:option http-pretend-keepalive',
+  '*:option accept-invalid-http-request',
+  '*:option accept-invalid-http-response',
+  '*:option h1-case-adjust-bogus-client',
+  '*:option h1-case-adjust-bogus-server',
+  '*:option http-buffer-request',
+  '*:option http-ignore-probes',
+  '*:option nolinger',
+  '*:option forwardfor',
+  '*:errorfile',
+  '*:errorfiles',
+  '*:errorloc',
+  '*:errorloc302',
+  '*:errorloc303',
+  'http-errors:errorfile',
+  '*:timeout http-request',
+  '*:timeout http-keep-alive',
+  '*:retry-on',
+  '*:http-reuse',
+  '*:http-send-name-header',
+  '*:monitor-uri',
+  'global:h1-case-adjust',
+  'global:h1-case-adjust-file',
+  'global:tune.bufsize',
+  'global:tune.maxrewrite',
+  'global:tune.http.maxhdr',
+);
+markServerOptionHonoured('pool-max-conn', 'pool-purge-delay');

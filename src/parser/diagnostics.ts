@@ -27,6 +27,8 @@ export interface Diagnostic {
   style: PosStyle;
   /** Not part of HAProxy's output: set on diagnostics that only tshaproxy gives. */
   origin?: 'tshaproxy';
+  /** counted but not printed: the configuration said `quiet` before it (HAProxy's MODE_QUIET) */
+  muted?: boolean;
 }
 
 /** Error flags, with the meaning HAProxy gives them. */
@@ -74,8 +76,11 @@ export function renderLine(d: Diagnostic, pid: number | string, context = 'confi
 export class Diagnostics {
   readonly list: Diagnostic[] = [];
   flags = 0;
+  /** set by the global `quiet` keyword: what follows is not printed */
+  muted = false;
 
   add(d: Diagnostic): void {
+    if (this.muted) d.muted = true;
     this.list.push(d);
     if (d.severity === 'alert') this.flags |= ERR_ALERT;
     if (d.severity === 'warning') this.flags |= ERR_WARN;

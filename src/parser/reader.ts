@@ -5,18 +5,18 @@
  * registry for everything else. Never throws on any input: every problem is a
  * Diagnostic with its file and line.
  */
-import { isHonoured } from '../config/support.js';
+import { isHonoured, serverOptionsNotHonoured } from '../config/support.js';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { splitLines } from '../../grammar/parser.js';
+import { LineScanner } from '../../grammar/scanner.js';
 import { expandLine, caretLines } from './words.js';
 import { evalCondition, CondError, condErrorText } from './cfgcond.js';
-import { Diagnostics, ERR_ABORT, ERR_ALERT, ERR_FATAL, ERR_WARN, type PosStyle } from './diagnostics.js';
+import { Diagnostics, ERR_ABORT, ERR_ALERT, ERR_FATAL, ERR_WARN, type Diagnostic, type PosStyle } from './diagnostics.js';
 import { newConfig, type Config } from '../config/model.js';
 import {
   bestMatch,
   findKeyword,
-  keywordsOf,
+  suggestionsFor,
   type KwContext,
   type ParseOptions,
   type SectionKind,
@@ -97,10 +97,14 @@ export function readConfig(
     const f = readOne(file, text, state, config, diags, opts);
     if (f & (ERR_ABORT | ERR_FATAL)) diags.alert(`Error(s) found in configuration file : ${file}`, undefined, undefined, 'none');
     flags |= f;
-    if (f & ERR_ABORT) return { config, diags, flags, aborted: file };
+    if (f & ERR_ABORT) {
+      finishSupportNotes(diags);
+      return { config, diags, flags, aborted: file };
+    }
   }
   // close the last section
   if (state.kind && state.close) flags |= state.close();
+  finishSupportNotes(diags);
   return { config, diags, flags };
 }
 
@@ -135,17 +139,20 @@ function readOne(
   let sectionName = '';
   let curLine = 0;
   const getenv = (n: string) => (n === '.LINE' ? String(curLine) : opts.getenv(n));
-  const lines = splitLines(text);
+  const raw = new LineScanner(text);
+  const hasNul = text.indexOf('\0') >= 0;
   let lastLine = 0;
-  for (const raw of lines) {
+  let tooMany = false;
+  while (raw.next()) {
     lineNo = raw.line;
     lastLine = lineNo;
     if (fatal >= 50) {
       diags.alert(`too many fatal errors (${fatal}), stopping now.`, file, lineNo, 'parsing-tight');
+      tooMany = true;
       break;
     }
     // a NUL byte ends the line for HAProxy (fgets+strlen); what follows it is a stray
-    const nul = raw.text.indexOf('\0');
+    const nul = hasNul ? raw.text.indexOf('\0') : -1;
     if (nul >= 0) {
       diags.alert(`Stray NUL character at position ${nul + 1}.`, file, lineNo + 1, 'parsing-tight');
       err |= ERR_ALERT | ERR_FATAL;
@@ -326,12 +333,21 @@ function readOne(
     if (err & ERR_ABORT) return err;
   }
 
-  const last = lines[lines.length - 1];
-  if (last && !last.terminated) {
+  // the file's real last line, even when a stray NUL stopped the reading before it (but
+  // after "too many fatal errors" HAProxy has read no further than the line it stopped at)
+  let eofLine = raw.line;
+  let eofTerminated = raw.terminated;
+  let eofLen = raw.end - raw.start;
+  while (!tooMany && raw.next()) {
+    eofLine = raw.line;
+    eofTerminated = raw.terminated;
+    eofLen = raw.end - raw.start;
+  }
+  if (!eofTerminated) {
     diags.alert(
-      `Missing LF on last line, file might have been truncated at position ${last.text.length + 1}.`,
+      `Missing LF on last line, file might have been truncated at position ${eofLen + 1}.`,
       file,
-      last.line,
+      eofLine,
       'parsing-tight',
     );
     err |= ERR_ALERT | ERR_FATAL;
@@ -348,6 +364,52 @@ function readOne(
   return err;
 }
 
+/**
+ * What a keyword parser receives. A class, so that the 50,000 lines of a big
+ * configuration share its methods instead of each allocating closures.
+ */
+class LineContext implements KwContext {
+  section: SectionKind;
+  proxy: KwContext['proxy'];
+  defproxy: KwContext['defproxy'];
+  named: KwContext['named'];
+  constructor(
+    public args: string[],
+    public columns: number[],
+    public file: string,
+    public line: number,
+    public kwm: 'std' | 'no' | 'default',
+    state: SectionState,
+    public config: Config,
+    public diags: Diagnostics,
+    public opts: ParseOptions,
+  ) {
+    this.section = state.kind as SectionKind;
+    this.proxy = state.proxy;
+    this.defproxy = state.defproxy;
+    this.named = state.named;
+  }
+  pos() {
+    return { file: this.file, line: this.line, column: this.columns[0] };
+  }
+  alert(message: string, style: PosStyle = 'parsing') {
+    this.diags.alert(message, this.file, this.line, style, this.columns[0]);
+    return ERR_ALERT | ERR_FATAL;
+  }
+  warn(message: string, style: PosStyle = 'parsing') {
+    this.diags.warning(message, this.file, this.line, style, this.columns[0]);
+    return ERR_WARN;
+  }
+  note(message: string) {
+    this.diags.own(this.opts.strict ? 'notice' : 'warning', message, this.file, this.line, 'parsing');
+  }
+}
+
+/** A copy of `ctx` with some fields replaced (methods keep working on the copy). */
+export function deriveContext(ctx: KwContext, over: Partial<KwContext>): KwContext {
+  return Object.assign(Object.create(ctx) as KwContext, over);
+}
+
 function makeContext(
   args: string[],
   columns: number[],
@@ -359,32 +421,92 @@ function makeContext(
   diags: Diagnostics,
   opts: ParseOptions,
 ): KwContext {
-  return {
-    args,
-    columns,
-    file,
-    line,
-    kwm,
-    section: state.kind as SectionKind,
-    config,
-    diags,
-    opts,
-    proxy: state.proxy,
-    defproxy: state.defproxy,
-    named: state.named,
-    pos: () => ({ file, line, column: columns[0] }),
-    alert(message: string, style: PosStyle = 'parsing') {
-      diags.alert(message, file, line, style, columns[0]);
-      return ERR_ALERT | ERR_FATAL;
-    },
-    warn(message: string, style: PosStyle = 'parsing') {
-      diags.warning(message, file, line, style, columns[0]);
-      return ERR_WARN;
-    },
-    note(message: string) {
-      diags.own(opts.strict ? 'notice' : 'warning', message, file, line, 'parsing');
-    },
-  };
+  return new LineContext(args, columns, file, line, kwm, state, config, diags, opts);
+}
+
+/** Keywords whose second word says what they do (`option httplog`, `http-request deny`...). */
+const TWO_WORD = new Set([
+  'option', 'timeout', 'stats', 'capture', 'tcp-request', 'tcp-response', 'http-check', 'tcp-check', 'email-alert',
+  'stick', 'monitor', 'persist', 'rate-limit', 'external-check', 'declare', 'balance', 'http-request',
+  'http-response', 'http-after-response', 'compression', 'filter', 'http-error',
+]);
+
+/**
+ * The "not honoured" notes of a run: one per keyword, on its first line, with
+ * how many lines use it. Counters are found by the keyword's words, without
+ * building its label for every line (a big configuration has thousands).
+ */
+const supportNotes = new WeakMap<Diagnostics, Map<string, Map<string, { d: Diagnostic; n: number }>>>();
+
+function notHonoured(ctx: KwContext, first?: string, second?: string): void {
+  const a = ctx.args;
+  const w1 = first ?? a[0];
+  const w2 = first !== undefined ? second ?? '' : TWO_WORD.has(a[0]) && a[1] ? a[1] : '';
+  let m = supportNotes.get(ctx.diags);
+  if (!m) supportNotes.set(ctx.diags, (m = new Map()));
+  let byFirst = m.get(w1);
+  if (!byFirst) m.set(w1, (byFirst = new Map()));
+  const seen = byFirst.get(w2);
+  if (seen) {
+    seen.n++;
+    return;
+  }
+  const label = w2 ? `${w1} ${w2}` : w1;
+  ctx.note(`'${label}' is accepted but not honoured by tshaproxy's runtime yet.`);
+  const list = ctx.diags.list;
+  byFirst.set(w2, { d: list[list.length - 1], n: 1 });
+}
+
+/** The keywords of a server / default-server / server-template line the runtime ignores. */
+function serverLineNotHonoured(ctx: KwContext): string[] {
+  const p = ctx.proxy!;
+  const kw = ctx.args[0];
+  const conf = kw === 'default-server' ? p.defaultServer : kw === 'server' || kw === 'server-template' ? p.servers[p.servers.length - 1] : undefined;
+  return conf ? serverOptionsNotHonoured(conf.options.keys()) : [];
+}
+
+/** Says on each note how many lines use the keyword (called when every file is read). */
+function finishSupportNotes(diags: Diagnostics): void {
+  const m = supportNotes.get(diags);
+  if (!m) return;
+  for (const byFirst of m.values()) {
+    for (const { d, n } of byFirst.values()) {
+      if (n > 1) d.message = d.message.replace(/\.$/, ` (here and on ${n - 1} other line${n > 2 ? 's' : ''}).`);
+    }
+  }
+  supportNotes.delete(diags);
+}
+
+/**
+ * isHonoured(), remembering the keywords honoured whatever follows them
+ * (`server`, `bind`...), which are most lines of a big configuration.
+ */
+const honouredAlone = new Map<string, Set<string>>();
+/** answers for the other lines, by section kind and first three words, for one run */
+const honouredByRun = new WeakMap<Diagnostics, Map<string, Map<string, Map<string, Map<string, boolean>>>>>();
+function honoured(ctx: KwContext, kind: SectionKind, args: string[]): boolean {
+  let known = honouredAlone.get(kind);
+  if (!known) honouredAlone.set(kind, (known = new Set()));
+  const kw = args[0];
+  if (known.has(kw)) return true;
+  if (kw !== 'option' && kw !== 'no' && isHonoured(kind, [kw])) {
+    known.add(kw);
+    return true;
+  }
+  // isHonoured() reads at most three words; within a run the answers do not change
+  let run = honouredByRun.get(ctx.diags);
+  if (!run) honouredByRun.set(ctx.diags, (run = new Map()));
+  let k1 = run.get(kind);
+  if (!k1) run.set(kind, (k1 = new Map()));
+  let k2 = k1.get(kw);
+  if (!k2) k1.set(kw, (k2 = new Map()));
+  const a1 = args[1] ?? '';
+  let k3 = k2.get(a1);
+  if (!k3) k2.set(a1, (k3 = new Map()));
+  const a2 = args[2] ?? '';
+  let r = k3.get(a2);
+  if (r === undefined) k3.set(a2, (r = isHonoured(kind, args)));
+  return r;
 }
 
 /** Finds the keyword row for the current section and runs it. */
@@ -400,8 +522,9 @@ function dispatch(ctx: KwContext, state: SectionState): number {
       /* legacy rows give their own warning */
     }
     const r = row.parse(ctx);
-    if (ctx.opts.supportWarnings && !(r & ERR_FATAL) && !isHonoured(kind, ctx.args)) {
-      ctx.note(`'${ctx.args[0]}' is accepted but not honoured by tshaproxy's runtime yet.`);
+    if (ctx.opts.supportWarnings && !(r & ERR_FATAL)) {
+      if (!honoured(ctx, kind, ctx.args)) notHonoured(ctx);
+      else if (ctx.proxy) for (const o of serverLineNotHonoured(ctx)) notHonoured(ctx, ctx.args[0], o);
     }
     return r;
   }
@@ -409,7 +532,7 @@ function dispatch(ctx: KwContext, state: SectionState): number {
 }
 
 export function genericUnknown(ctx: KwContext, kind: SectionKind): number {
-  const best = bestMatch(ctx.args[0], keywordsOf(kind));
+  const best = bestMatch(ctx.args[0], suggestionsFor(kind));
   const label = kind === 'userlist' ? 'users' : kind;
   const style: PosStyle = kind === 'userlist' ? 'parsing-tight' : 'parsing';
   return ctx.alert(`unknown keyword '${ctx.args[0]}' in '${label}' section${best ? `; did you mean '${best}' maybe ?` : ''}`, style);

@@ -11,7 +11,7 @@
  *  - an empty word ends the argument list (HAProxy's keyword parsers stop at
  *    the first empty argument), so `"${UNSET}"` makes the word vanish.
  */
-import type { RawLine } from '../../grammar/parser.js';
+import type { RawLine } from '../../grammar/scanner.js';
 
 export interface ExpandContext {
   getenv(name: string): string | undefined;
@@ -69,24 +69,28 @@ export function caretLines(trimmedLine: string, pos0: number): string {
 }
 
 /**
- * Expands the words of one line. Fast path: a word made only of plain
- * characters is taken as is.
+ * Expands the words of one line. Fast path: a line whose words hold no quote,
+ * backslash or `$` is taken as is (the scanner tells), its arrays included:
+ * the scanner makes new ones for each line.
  */
 export function expandLine(raw: RawLine, ctx: ExpandContext): ExpandedLine {
+  const rw = raw.words;
+  if (!raw.special && rw.length <= MAX_LINE_ARGS) return { args: rw, columns: raw.columns };
   const args: string[] = [];
   const columns: number[] = [];
-  for (const w of raw.words) {
-    const t = w.text;
-    if (/^[^"'\\$]*$/.test(t)) {
+  for (let k = 0; k < rw.length; k++) {
+    const t = rw[k];
+    const col = raw.columns[k];
+    if (!/["'\\$]/.test(t)) {
       args.push(t);
-      columns.push(w.column);
+      columns.push(col);
       continue;
     }
-    const r = expandWord(t, w.offset, ctx);
+    const r = expandWord(t, col - 1, ctx);
     if ('error' in r) return { args, columns, error: r.error };
     for (const a of r.words) {
       args.push(a);
-      columns.push(w.column);
+      columns.push(col);
     }
   }
   if (args.length > MAX_LINE_ARGS) {

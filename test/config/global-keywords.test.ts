@@ -1,32 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkConfig } from '../../src/config/check.js';
-import type { ParseOptions } from '../../src/config/registry.js';
-import { renderText } from '../../src/parser/diagnostics.js';
+import { checkInDir } from '../helpers.js';
 
-function opts(extra: Partial<ParseOptions> = {}): ParseOptions {
-  return {
-    strict: true, version: '2.6.12', getenv: (n) => process.env[n], localPeer: 'vm',
-    ignoreResolveErrors: false, masterWorker: false, supportWarnings: false, ...extra,
-  };
-}
-
-async function run(text: string, extra: Partial<ParseOptions> = {}, files: Record<string, string> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'tsh-global-'));
-  for (const [n, t] of Object.entries(files)) writeFileSync(join(dir, n), t);
-  writeFileSync(join(dir, 'h.cfg'), text);
-  const cwd = process.cwd();
-  process.chdir(dir);
-  try {
-    const res = await checkConfig(['h.cfg'], opts(extra));
-    return { res, lines: res.diags.list.map((d) => `${d.severity}: ${renderText(d)}`) };
-  } finally {
-    process.chdir(cwd);
-  }
-}
+const run = checkInDir;
 
 test('a missing Lua file is reported the way Lua reports it', async () => {
   const { res, lines } = await run('global\n    lua-load ./nope.lua\n    lua-load-per-thread nope2.lua\n');
@@ -48,7 +27,7 @@ test('global log targets are checked like HAProxy does (facility, address, level
   const { lines } = await run(
     'global\n    log loghost local0\n    log 127.0.0.1 profile\n    log 127.0.0.1\n    log 127.0.0.1:514 local0 info badlvl\n    log global\n    log 127.0.0.1:10001-10010 local0\n    log stdout format raw local0\n    log localhost local0\n',
   );
-  assert.ok(lines.includes("alert: parsing [h.cfg:2] : log : invalid address: 'loghost' in 'loghost'"));
+  assert.ok(lines.includes("alert: parsing [h.cfg:2] : log : invalid address: 'loghost' in 'loghost'\n"));
   assert.ok(lines.includes("alert: parsing [h.cfg:3] : log : unknown log facility 'profile'"));
   assert.ok(lines.includes('alert: parsing [h.cfg:4] : log : expects <address> and <facility>  as arguments'));
   assert.ok(lines.includes("alert: parsing [h.cfg:5] : log : unknown optional minimum log level 'badlvl'"));

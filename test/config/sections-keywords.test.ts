@@ -1,29 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { checkConfig } from '../../src/config/check.js';
-import type { ParseOptions } from '../../src/config/registry.js';
-import { renderText } from '../../src/parser/diagnostics.js';
+import { checkInDir } from '../helpers.js';
 
-const opts: ParseOptions = {
-  strict: true, version: '2.6.12', getenv: (n) => process.env[n], localPeer: 'vm',
-  ignoreResolveErrors: false, masterWorker: false, supportWarnings: false,
-};
-
-async function run(text: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'tsh-sections-'));
-  writeFileSync(join(dir, 'h.cfg'), text);
-  const cwd = process.cwd();
-  process.chdir(dir);
-  try {
-    const res = await checkConfig(['h.cfg'], opts);
-    return { res, lines: res.diags.list.map((d) => `${d.severity}: ${renderText(d)}`) };
-  } finally {
-    process.chdir(cwd);
-  }
-}
+const run = (text: string) => checkInDir(text);
 
 test('each section words its unknown-keyword alert the way HAProxy does, without suggestions', async () => {
   const { lines } = await run(

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkConfig } from '../../src/config/check.js';
+import { checkAt } from '../helpers.js';
 import type { ParseOptions } from '../../src/config/registry.js';
 import { renderText } from '../../src/parser/diagnostics.js';
 import { projectRoot } from '../corpus/conformance.js';
@@ -19,15 +19,7 @@ function opts(strict: boolean): ParseOptions {
   };
 }
 
-async function check(file: string, strict: boolean) {
-  const cwd = process.cwd();
-  process.chdir(dir);
-  try {
-    return await checkConfig([file], opts(strict));
-  } finally {
-    process.chdir(cwd);
-  }
-}
+const check = (file: string, strict: boolean) => checkAt(dir, [file], opts(strict));
 
 for (const file of readdirSync(dir).filter((f) => f.endsWith('.cfg')).sort()) {
   test(`${file} gets HAProxy 2.6's exit code and alert lines with --strict`, async () => {

@@ -13,7 +13,7 @@ import { dirname, basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkConfig } from '../../src/config/check.js';
 import type { ParseOptions } from '../../src/config/registry.js';
-import { renderLine, renderText } from '../../src/parser/diagnostics.js';
+import { renderLine, renderText, type Diagnostic } from '../../src/parser/diagnostics.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const projectRoot = resolve(here, '..', '..', '..');
@@ -24,6 +24,7 @@ export interface Entry {
   cwd: string;
   exit: number | 'timeout';
   alerts: string[];
+  warnings?: string[];
   args?: string[];
   output: string;
 }
@@ -40,6 +41,12 @@ export interface Outcome {
   /** HAProxy's alert lines (whole text, PID aside) that tshaproxy prints identically */
   textsSame: number;
   texts: number;
+  /** alert positions tshaproxy reports that HAProxy does not */
+  extra: string[];
+  /** HAProxy's warnings printed identically, out of `warnings`; `ourWarnings` counts ours */
+  warningsSame: number;
+  warnings: number;
+  ourWarnings: number;
 }
 
 export function loadManifest(): Entry[] {
@@ -91,7 +98,8 @@ export async function runOne(e: Entry): Promise<Outcome> {
     Object.assign(process.env, envSave);
   }
   const prefix = e.cwd ? `${e.cwd}/` : '';
-  const ourAlerts = res.diags.alerts.map((d) => {
+  const printed = res.diags.alerts.filter((d) => !d.muted);
+  const ourAlerts = printed.map((d) => {
     const t = renderText(d);
     return t.replace(/\[([^\]\s:]+):(\d+)\]/, (_m, f, l) => `[${prefix}${f}:${l}]`);
   });
@@ -100,17 +108,26 @@ export async function runOne(e: Entry): Promise<Outcome> {
   const oursSet = new Set(ours);
   // exact texts: HAProxy's lines against ours rendered the same way (each of ours used once); the
   // manifest names files from the corpus root, and HAProxy's trailing empty lines are not in it
-  const ourLines = res.diags.alerts.map((d) =>
-    renderLine(d, 'PID').replace(/\n+$/, '').split(rel).join(`${prefix}${rel}`).split(`${prefix}${prefix}`).join(prefix),
-  );
-  let textsSame = 0;
-  for (const a of e.alerts) {
-    const i = ourLines.indexOf(a.replace(/\n+$/, ''));
-    if (i >= 0) {
-      textsSame++;
-      ourLines.splice(i, 1);
+  const render = (d: Diagnostic) =>
+    renderLine(d, 'PID').replace(/\n+$/, '').split(rel).join(`${prefix}${rel}`).split(`${prefix}${prefix}`).join(prefix);
+  const same = (theirsList: string[], oursList: string[]) => {
+    let n = 0;
+    for (const a0 of theirsList) {
+      const a = a0.replace(/\n+$/, '');
+      // the manifest keeps the first line of a message whose text breaks a line (continuation aside)
+      let i = oursList.indexOf(a);
+      if (i < 0 && !a.includes('\n')) i = oursList.findIndex((l) => l.split('\n')[0] === a && !l.includes('\n   |'));
+      if (i >= 0) {
+        n++;
+        oursList.splice(i, 1);
+      }
     }
-  }
+    return n;
+  };
+  const textsSame = same(e.alerts, printed.map(render));
+  const theirWarnings = e.warnings ?? [];
+  const ourWarnings = res.diags.warnings.filter((d) => !d.muted).map(render);
+  const warningsSame = same(theirWarnings, [...ourWarnings]);
   return {
     file: e.file,
     haproxyExit: e.exit as number,
@@ -121,6 +138,10 @@ export async function runOne(e: Entry): Promise<Outcome> {
     ourAlerts,
     textsSame,
     texts: e.alerts.length,
+    warningsSame,
+    warnings: theirWarnings.length,
+    ourWarnings: ourWarnings.length,
+    extra: ours.filter((p) => !theirs.includes(p)),
   };
 }
 
@@ -131,6 +152,10 @@ export interface Summary {
   positionsFound: number;
   texts: number;
   textsSame: number;
+  extra: number;
+  warnings: number;
+  warningsSame: number;
+  ourWarnings: number;
   outcomes: Outcome[];
 }
 
@@ -143,14 +168,22 @@ export async function runCorpus(filter?: string): Promise<Summary> {
   let found = 0;
   let texts = 0;
   let textsSame = 0;
+  let extra = 0;
+  let warnings = 0;
+  let warningsSame = 0;
+  let ourWarnings = 0;
   for (const o of outcomes) {
+    extra += o.extra.length;
+    warnings += o.warnings;
+    warningsSame += o.warningsSame;
+    ourWarnings += o.ourWarnings;
     if (o.haproxyExit === o.ourExit) exitAgree++;
     positions += o.theirs.length;
     found += o.theirs.length - o.missing.length;
     texts += o.texts;
     textsSame += o.textsSame;
   }
-  return { total: outcomes.length, exitAgree, positions, positionsFound: found, texts, textsSame, outcomes };
+  return { total: outcomes.length, exitAgree, positions, positionsFound: found, texts, textsSame, extra, warnings, warningsSame, ourWarnings, outcomes };
 }
 
 export const disagreementsFile = join(projectRoot, 'test', 'corpus', 'disagreements.tsv');
@@ -191,10 +224,11 @@ async function cli(): Promise<void> {
       for (const a of e.alerts) console.log(`  haproxy: ${a.split('\n')[0]}`);
     }
   }
+  if (verbose) for (const o of s.outcomes) if (o.extra.length) console.log(`extra alerts in ${o.file}: ${o.extra.join(' ')}`);
   console.log(
     `configs: ${s.total}  exit agrees: ${s.exitAgree} (${((100 * s.exitAgree) / s.total).toFixed(2)}%)  ` +
       `alert positions: ${s.positionsFound}/${s.positions} (${((100 * s.positionsFound) / Math.max(1, s.positions)).toFixed(2)}%)  ` +
-      `disagreements: ${rows.length}  alert texts identical: ${s.textsSame}/${s.texts}  time: ${Date.now() - t0} ms`,
+      `disagreements: ${rows.length}  alert texts identical: ${s.textsSame}/${s.texts}  extra alert positions: ${s.extra}  warnings identical: ${s.warningsSame}/${s.warnings} (ours: ${s.ourWarnings})  time: ${Date.now() - t0} ms`,
   );
   if (write && !filter) {
     writeFileSync(

@@ -11,6 +11,13 @@ import { readConfig } from '../../src/parser/reader.js';
 import { checkValidity } from '../../src/config/check.js';
 import type { ParseOptions } from '../../src/config/registry.js';
 import { corpusDir } from '../corpus/conformance.js';
+import { splitLines } from '../../grammar/scanner.js';
+import { splitLinesWithGrammar } from '../../grammar/parser.js';
+
+/** The lines as the grammar defines them (the scanner's `special` hint left out). */
+function shape(lines: ReturnType<typeof splitLines>) {
+  return lines.map((l) => ({ line: l.line, words: l.words, columns: l.columns, text: l.text, terminated: l.terminated }));
+}
 
 const opts: ParseOptions = {
   strict: false, version: '2.6.12', getenv: (n) => (n === 'SET' ? 'a b' : undefined), localPeer: 'vm',
@@ -80,7 +87,7 @@ function random(r: () => number): string {
   return s;
 }
 
-test('100,000 random and mutated configurations each give diagnostics or a model, never a throw', () => {
+test('100,000 random and mutated configurations each give diagnostics or a model, never a throw, and the scanner agrees with the Chevrotain grammar on each', () => {
   const texts = corpusTexts();
   const r = rng(20261121);
   const deadline = Date.now() + 240_000;
@@ -88,6 +95,9 @@ test('100,000 random and mutated configurations each give diagnostics or a model
   for (; n < 100_000 && Date.now() < deadline; n++) {
     const text = r() < 0.8 ? mutate(texts[Math.floor(r() * texts.length)], r) : random(r);
     try {
+      const fast = shape(splitLines(text));
+      const ref = shape(splitLinesWithGrammar(text));
+      if (JSON.stringify(fast) !== JSON.stringify(ref)) assert.deepEqual(fast, ref, `scanner and grammar differ on ${JSON.stringify(text)}`);
       const res = readConfig(['fuzz.cfg'], opts, () => text);
       checkValidity(res.config, res.diags, opts);
       assert.ok(res.diags.list.every((d) => typeof d.message === 'string'));

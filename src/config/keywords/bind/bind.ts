@@ -4,12 +4,10 @@
  * reads them, every bind option of the 2.6 binary with its argument count,
  * and the checks HAProxy runs while parsing (certificate files, users...).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ERR_ALERT, ERR_FATAL, ERR_WARN } from '../../../parser/diagnostics.js';
 import { str2sa } from '../../../parser/values.js';
 import { bestMatch, registerKeywords, type KwContext } from '../../registry.js';
-import { DATA_DIR } from '../../tables.js';
+import { dataText } from '../../tables.js';
 import type { Address, BindConf, Config } from '../../model.js';
 import { registerPostCheck } from '../../postchecks.js';
 import { bindHook, ignoredWithoutCap, isFrontend } from '../proxy/section.js';
@@ -121,8 +119,14 @@ const CHECKS: Record<string, (v: string, b: BindParse) => string | undefined> = 
     return groupExists(v) ? undefined : `'group' : unknown group name '${v}'`;
   },
   process(v) {
-    const ok = /^(all|odd|even|1|1-1|1-|-1)(\/.*)?$/.test(v);
-    return ok ? undefined : `'process' : '${v}' is not a valid number/range. It supports numbers from 1 to 1.`;
+    // a thread set may follow the process number ('1/3'): only the process part is checked here
+    const e = processNumberError(v.split('/')[0], 1);
+    return e === undefined ? undefined : `'process' : ${e}`;
+  },
+  thread(v) {
+    const set = v.slice(v.indexOf('/') + 1);
+    const e = processNumberError(set, 64);
+    return e === undefined ? undefined : `'${set}' : ${e}`;
   },
   proto(v) {
     return MUX_PROTOS.includes(v) ? undefined : `'proto' :  unknown MUX protocol '${v}'`;
@@ -134,15 +138,26 @@ const CHECKS: Record<string, (v: string, b: BindParse) => string | undefined> = 
   },
 };
 
+/**
+ * HAProxy's parse_process_number(): `all`, `odd`, `even`, a number or a range
+ * within 1..max. Returns its error text (the range one ends in a newline, as
+ * HAProxy's does), or undefined.
+ */
+export function processNumberError(arg: string, max: number): string | undefined {
+  if (arg === 'all' || arg === 'odd' || arg === 'even') return undefined;
+  if (!/^\d*(-\d*)?$/.test(arg)) return `'${arg}' is not a valid number/range.`;
+  const dash = arg.indexOf('-');
+  let low = parseInt(dash >= 0 ? arg.slice(0, dash) : arg, 10) || 0;
+  let high = dash < 0 ? low : arg.slice(dash + 1) === '' ? max : parseInt(arg.slice(dash + 1), 10) || 0;
+  if (high < low) [low, high] = [high, low];
+  if (low < 1 || low > max || high > max) return `'${arg}' is not a valid number/range. It supports numbers from 1 to ${max}.\n`;
+  return undefined;
+}
+
 /** Every bind keyword of the 2.6 binary, in the order of its keyword dump. */
 export const BIND_OPTIONS: BindOpt[] = (() => {
   const out: BindOpt[] = [];
-  let text = '';
-  try {
-    text = readFileSync(join(DATA_DIR, 'binary-dK-all.txt'), 'utf8');
-  } catch {
-    /* no table: no options */
-  }
+  const text = dataText('binary-dK-all.txt');
   for (const line of text.split('\n')) {
     const m = /^\tbind <addr> (?:ssl )?(\S+)(?: \+(\d+))?$/.exec(line);
     if (!m) continue;
@@ -155,6 +170,24 @@ export const BIND_OPTIONS: BindOpt[] = (() => {
   return out;
 })();
 const BY_NAME = new Map(BIND_OPTIONS.map((o) => [o.name, o]));
+
+let suggestions: string[] | undefined;
+/**
+ * Bind keywords in the order HAProxy's bind_find_best_kw() meets them (the
+ * first closest one wins): the SSL list registers before the others.
+ */
+function bindSuggestions(): string[] {
+  if (!suggestions) {
+    const ssl = new Set<string>(['ssl']);
+    for (const line of dataText('binary-dK-all.txt').split('\n')) {
+      const m = /^\tbind <addr> ssl (\S+)/.exec(line);
+      if (m) ssl.add(m[1]);
+    }
+    const names = BIND_OPTIONS.map((o) => o.name);
+    suggestions = [...names.filter((n) => ssl.has(n)).sort(), ...names.filter((n) => !ssl.has(n))];
+  }
+  return suggestions;
+}
 
 /** How a caller reports option problems (bind lines and stats sockets differ). */
 interface Reporter {
@@ -176,7 +209,7 @@ export function parseBindOptions(ctx: KwContext, conf: BindConf, first: number, 
     const kw = args[i];
     const opt = BY_NAME.get(kw);
     if (!opt) {
-      rep.unknown(kw, bestMatch(kw, BIND_OPTIONS.map((o) => o.name)));
+      rep.unknown(kw, bestMatch(kw, bindSuggestions()));
       return err | ERR_ALERT | ERR_FATAL;
     }
     const vals = args.slice(i + 1, i + 1 + opt.skip);
@@ -193,8 +226,8 @@ export function parseBindOptions(ctx: KwContext, conf: BindConf, first: number, 
       if (kw === 'process' || kw === 'thread') {
         rep.error(
           kw === 'process'
-            ? `'process' : '' is not a valid number/range. It supports numbers from 1 to 1.`
-            : `'' : '' is not a valid number/range. It supports numbers from 1 to 64.`,
+            ? `'process' : '' is not a valid number/range. It supports numbers from 1 to 1.\n`
+            : `'' : '' is not a valid number/range. It supports numbers from 1 to 64.\n`,
         );
         return ERR_ALERT | ERR_FATAL;
       }
@@ -209,7 +242,9 @@ export function parseBindOptions(ctx: KwContext, conf: BindConf, first: number, 
       }
     }
     if (kw === 'process' && vals[0]) {
-      rep.warn(`'process ${vals[0]}' on 'bind' lines is deprecated and will be removed in 2.7.`);
+      const slash = vals[0].indexOf('/');
+      const hint = slash >= 0 ? ` Please use 'thread ${vals[0].slice(slash + 1)}' instead.` : '';
+      rep.warn(`'process ${vals[0]}' on 'bind' lines is deprecated and will be removed in 2.7.${hint}`);
       err |= ERR_WARN;
     }
     conf.options.set(kw, vals);

@@ -13,22 +13,27 @@ import { tooManyArgs } from '../proxy/section.js';
 import { keep } from '../generic.js';
 import { genericUnknown } from '../../../parser/reader.js';
 
-/** Global keywords the 2.6.12 binary registers (haproxy -dKall), in its order. */
-const REGISTERED = `ca-base close-spread-time crt-base default-path grace h1-accept-payload-with-any-method h1-case-adjust
+/**
+ * Global keywords the 2.6.12 binary registers (its -dKall dump lists them
+ * sorted). For "did you mean" their registration order matters, as the
+ * first closest one wins: the SSL and Lua modules register first (they come
+ * first in the link), thread.c late; the rest keeps the dump's order.
+ */
+const REGISTERED = `ca-base crt-base issuers-chain-path maxsslconn ssl-default-bind-options ssl-default-server-options ssl-dh-param-file
+ssl-mode-async ssl-load-extra-files ssl-load-extra-del-ext ssl-skip-self-issued-ca ssl-default-bind-ciphers
+ssl-default-server-ciphers ssl-default-bind-curves ssl-default-bind-ciphersuites ssl-default-server-ciphersuites
+ssl-propquery ssl-provider ssl-provider-path tune.ssl.cachesize tune.ssl.capture-buffer-size
+tune.ssl.capture-cipherlist-size tune.ssl.default-dh-param tune.ssl.force-private-cache tune.ssl.hard-maxrecord
+tune.ssl.keylog tune.ssl.lifetime tune.ssl.maxrecord tune.ssl.ssl-ctx-cache-size lua-load lua-load-per-thread
+lua-prepend-path tune.lua.forced-yield tune.lua.maxmem tune.lua.service-timeout tune.lua.session-timeout
+tune.lua.task-timeout close-spread-time default-path grace h1-accept-payload-with-any-method h1-case-adjust
 h1-case-adjust-file hard-stop-after httpclient.resolvers.id httpclient.resolvers.prefer httpclient.ssl.ca-file
-httpclient.ssl.verify issuers-chain-path lua-load lua-load-per-thread lua-prepend-path maxsslconn mworker-max-reloads
-nbthread no-memory-trimming pp2-never-send-local profiling.tasks set-var set-var-fmt ssl-default-bind-ciphers
-ssl-default-bind-ciphersuites ssl-default-bind-curves ssl-default-bind-options ssl-default-server-ciphers
-ssl-default-server-ciphersuites ssl-default-server-options ssl-dh-param-file ssl-load-extra-del-ext ssl-load-extra-files
-ssl-mode-async ssl-propquery ssl-provider ssl-provider-path ssl-skip-self-issued-ca stats thread-group thread-groups
-tune.fail-alloc tune.fd.edge-triggered tune.h2.header-table-size tune.h2.initial-window-size
+httpclient.ssl.verify mworker-max-reloads no-memory-trimming pp2-never-send-local profiling.tasks set-var set-var-fmt
+stats tune.fail-alloc tune.fd.edge-triggered tune.h2.header-table-size tune.h2.initial-window-size
 tune.h2.max-concurrent-streams tune.h2.max-frame-size tune.idle-pool.shared tune.listener.multi-queue
-tune.lua.forced-yield tune.lua.maxmem tune.lua.service-timeout tune.lua.session-timeout tune.lua.task-timeout
-tune.peers.max-updates-at-once tune.pool-high-fd-ratio tune.pool-low-fd-ratio tune.sched.low-latency tune.ssl.cachesize
-tune.ssl.capture-buffer-size tune.ssl.capture-cipherlist-size tune.ssl.default-dh-param tune.ssl.force-private-cache
-tune.ssl.hard-maxrecord tune.ssl.keylog tune.ssl.lifetime tune.ssl.maxrecord tune.ssl.ssl-ctx-cache-size
+tune.peers.max-updates-at-once tune.pool-high-fd-ratio tune.pool-low-fd-ratio tune.sched.low-latency
 tune.vars.check-max-size tune.vars.global-max-size tune.vars.proc-max-size tune.vars.reqres-max-size
-tune.vars.sess-max-size tune.vars.txn-max-size`.split(/\s+/);
+tune.vars.sess-max-size tune.vars.txn-max-size nbthread thread-group thread-groups`.split(/\s+/);
 
 /** HAProxy 2.6's common_kw_list: keywords parsed by strcmp(), used as suggestions. */
 const COMMON = `global daemon master-worker noepoll nokqueue noevports nopoll busy-polling set-dumpable

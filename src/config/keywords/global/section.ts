@@ -157,6 +157,18 @@ registerKeywords([
     },
   },
   {
+    name: 'quiet',
+    sections: ['global'],
+    parse(ctx) {
+      const t = tooManyArgs(ctx, 0);
+      if (t) return t;
+      keep(ctx);
+      // HAProxy's MODE_QUIET: from here on nothing is printed (the exit code still counts)
+      ctx.diags.muted = true;
+      return 0;
+    },
+  },
+  {
     name: 'nbproc',
     sections: ['global'],
     parse(ctx) {

@@ -62,7 +62,7 @@ function rule(ruleset: string, action: string, modern: string): Modern {
       if ('error' in c) return ctx.alert(`error detected while parsing a '${ctx.args[0]}' condition : ${c.error}.`);
       cond = c.cond;
     }
-    ctx.proxy!.rules.push({ ruleset, action, args, cond, file: ctx.file, line: ctx.line });
+    ctx.proxy!.rules.push({ ruleset, action, args, cond, file: ctx.file, line: ctx.line, column: ctx.columns[0] });
     ctx.note(`'${l.keyword}' is a legacy keyword (removed in HAProxy 2.1); use '${modern}' instead. Kept with its 1.x meaning.`);
     return 0;
   };
@@ -106,8 +106,8 @@ const MODERN: Record<string, Modern> = {
     if (!net) return undefined;
     ctx.proxy!.rules.push({
       ruleset: 'http-request', action: 'return', args: ['status', '200'],
-      cond: { polarity: 'if', terms: [[{ negate: false, anonymous: ['src', net] }]], text: `{ src ${net} }`, file: ctx.file, line: ctx.line },
-      file: ctx.file, line: ctx.line,
+      cond: { polarity: 'if', terms: [[{ negate: false, anonymous: ['src', net] }]], text: `{ src ${net} }`, file: ctx.file, line: ctx.line, column: ctx.columns[0] },
+      file: ctx.file, line: ctx.line, column: ctx.columns[0],
     });
     ctx.note(`'${l.keyword}' is a legacy keyword; taken as 'http-request return status 200 if { src ${net} }'.`);
     return 0;

@@ -2,16 +2,18 @@
  * Proxy keywords with simple arguments: mode, timeout, balance, hash-type,
  * cookie, maxconn, fullconn, backlog, retries, disabled, enabled, id,
  * description, errorfile family, http-error, compression, monitor-uri,
- * monitor, http-reuse, dispatch, capture, unique-id-*, stick-table in
+ * monitor, http-reuse, capture, unique-id-*, stick-table in
  * defaults. Messages and checks are HAProxy 2.6's (cfgparse-listen.c,
  * proxy.c, http_htx.c).
  */
 import { existsSync, statSync } from 'node:fs';
 import { ERR_ALERT, ERR_FATAL, ERR_WARN } from '../../../parser/diagnostics.js';
-import { atoi, parseTime } from '../../../parser/values.js';
+import { atoi, atoiC, parseTime } from '../../../parser/values.js';
 import type { Directive, Proxy } from '../../model.js';
 import { family, PROXY_SECTIONS, registerKeywords, type KwContext, type KeywordRow } from '../../registry.js';
 import { isBackend, isFrontend, proxyTypeStr, tooManyArgs } from './section.js';
+import { markSeen, warnMisplaced } from '../rules/http.js';
+import { parseCondition } from '../rules/condition.js';
 
 function keepDirective(ctx: KwContext, words = 1): Directive {
   const d: Directive = { keyword: ctx.args.slice(0, words).join(' '), args: ctx.args.slice(words), file: ctx.file, line: ctx.line, column: ctx.columns[0] };
@@ -173,7 +175,7 @@ function parseBalance(ctx: KwContext): number {
   if (!ctx.args[1]) return 0;
   const e = checkBalance(ctx.args.slice(1));
   if (e) return ctx.alert(e);
-  ctx.proxy!.balance = { algo: ctx.args[1], args: ctx.args.slice(2), file: ctx.file, line: ctx.line };
+  ctx.proxy!.balance = { algo: ctx.args[1], args: ctx.args.slice(2), file: ctx.file, line: ctx.line, column: ctx.columns[0] };
   return 0;
 }
 
@@ -251,7 +253,7 @@ function parseCookie(ctx: KwContext): number {
     return err | ctx.alert(`cookie 'preserve' requires at least 'insert' or 'indirect'.`);
   }
   const mode = flags.has('insert') ? 'insert' : flags.has('prefix') ? 'prefix' : flags.has('rewrite') ? 'rewrite' : 'passive';
-  if (ctx.proxy && isBackend(ctx.proxy)) ctx.proxy.cookie = { name: a[1], mode, options: opts, file: ctx.file, line: ctx.line };
+  if (ctx.proxy && isBackend(ctx.proxy)) ctx.proxy.cookie = { name: a[1], mode, options: opts, file: ctx.file, line: ctx.line, column: ctx.columns[0] };
   return err;
 }
 
@@ -423,22 +425,22 @@ function parseMonitorUri(ctx: KwContext): number {
   return 0;
 }
 
+/** `monitor fail if|unless <cond>` (cfgparse-listen.c): the cap warning does not stop the parse. */
 function parseMonitor(ctx: KwContext): number {
   if (notInDefaults(ctx, 'monitor')) return ERR_ALERT | ERR_FATAL;
-  if (capWarn(ctx, 'fe')) return ERR_WARN;
-  if (ctx.args[1] !== 'fail') return ctx.alert(`'${ctx.args[0]}' expects 'fail'.`);
+  let err = capWarn(ctx, 'fe') ? ERR_WARN : 0;
+  if (ctx.args[1] !== 'fail') return err | ctx.alert(`'${ctx.args[0]}' only supports 'fail'.`);
   if (ctx.args[2] !== 'if' && ctx.args[2] !== 'unless') {
-    return ctx.alert(`'${ctx.args[0]} ${ctx.args[1]}' requires either 'if' or 'unless' followed by a condition.`);
+    return err | ctx.alert(`'${ctx.args[0]} ${ctx.args[1]}' requires either 'if' or 'unless' followed by a condition.`);
   }
+  const p = ctx.proxy!;
+  err |= warnMisplaced(ctx, 'http-req', 'monitor fail');
+  const c = parseCondition(ctx, ctx.args.slice(2));
+  if ('error' in c) return err | ctx.alert(`error detected while parsing a 'monitor fail' condition : ${c.error}.`);
+  (p.monitorFail ??= []).push(c.cond);
+  markSeen(p, 'monitor');
   keepDirective(ctx, 2);
-  return 0;
-}
-
-function parseDispatch(ctx: KwContext): number {
-  if (notInDefaults(ctx, 'dispatch')) return ERR_ALERT | ERR_FATAL;
-  if (capWarn(ctx, 'be')) return ERR_WARN;
-  keepDirective(ctx);
-  return 0;
+  return err;
 }
 
 function parseCapture(ctx: KwContext): number {
@@ -483,7 +485,65 @@ function parseBacklog(ctx: KwContext): number {
   return 0;
 }
 
+/* ---- tcp keep-alive, dynamic cookies, session-server limits, hash balance factor */
+
+/** clitcpka-cnt/idle/intvl (frontend side) and srvtcpka-* (backend side): the value first, then the side. */
+function parseTcpka(ctx: KwContext): number {
+  const kw = ctx.args[0];
+  const v = ctx.args[1];
+  if (!v) return ctx.alert(`'${kw}' expects an integer value`);
+  if (kw.endsWith('-cnt')) {
+    const bad = /[^0-9]/.exec(v);
+    if (bad) return ctx.alert(`'${kw}' : unexpected character '${bad[0]}' in integer value '${v}'`);
+  } else {
+    const t = parseTime(v, 's');
+    if (!t.ok) return ctx.alert(`unexpected character '${t.at[0] ?? ''}' in argument to <${kw}>.`);
+  }
+  const need = kw.startsWith('cli') ? 'fe' : 'be';
+  const p = ctx.proxy!;
+  if (need === 'fe' ? !isFrontend(p) : !isBackend(p)) {
+    return ctx.warn(`${kw} will be ignored because ${proxyTypeStr(p)} '${p.name}' has no ${need === 'fe' ? 'frontend' : 'backend'} capability`);
+  }
+  keepDirective(ctx);
+  return 0;
+}
+
+function parseDynamicCookieKey(ctx: KwContext): number {
+  let err = capWarn(ctx, 'be') ? ERR_WARN : 0;
+  if (!ctx.args[1]) return err | ctx.alert(`'${ctx.args[0]}' expects <secret_key> as argument.`);
+  keepDirective(ctx);
+  return err;
+}
+
+function parseMaxSessionSrvConns(ctx: KwContext): number {
+  let err = capWarn(ctx, 'fe') ? ERR_WARN : 0;
+  if (!ctx.args[1]) {
+    // HAProxy's own spelling of the position prefix
+    ctx.diags.alert(`parsine [${ctx.file}:${ctx.line}] : '${ctx.args[0]}' expects a number. Got no argument`, ctx.file, ctx.line, 'none', ctx.columns[0]);
+    return err | ERR_ALERT | ERR_FATAL;
+  }
+  keepDirective(ctx);
+  return err;
+}
+
+function parseHashBalanceFactor(ctx: KwContext): number {
+  if (!ctx.args[1]) return ctx.alert(`'${ctx.args[0]}' expects an integer argument.`);
+  const n = atoiC(ctx.args[1]);
+  if (n !== 0 && n <= 100) return ctx.alert(`'${ctx.args[0]}' must be 0 or greater than 100.`);
+  keepDirective(ctx);
+  return 0;
+}
+
 registerKeywords([
+  row('clitcpka-cnt', parseTcpka),
+  row('clitcpka-idle', parseTcpka),
+  row('clitcpka-intvl', parseTcpka),
+  row('srvtcpka-cnt', parseTcpka),
+  row('srvtcpka-idle', parseTcpka),
+  row('srvtcpka-intvl', parseTcpka),
+  row('dynamic-cookie-key', parseDynamicCookieKey),
+  row('max-session-srv-conns', parseMaxSessionSrvConns),
+  row('hash-balance-factor', parseHashBalanceFactor),
   row('mode', parseMode),
   row('balance', parseBalance),
   row('hash-type', parseHashType),
@@ -505,7 +565,6 @@ registerKeywords([
   row('compression', parseCompression),
   row('http-reuse', parseHttpReuse),
   row('monitor-uri', parseMonitorUri),
-  row('dispatch', parseDispatch),
   row('unique-id-format', parseUniqueId),
   row('unique-id-header', parseUniqueId),
 ]);

@@ -44,8 +44,10 @@ function checkRules(head: 'http-check' | 'tcp-check') {
     if (capWarn(ctx, 'be')) return ERR_WARN;
     const a = ctx.args;
     const key = ctx.proxy!;
-    let list = checkSteps.get(key);
-    if (!list) checkSteps.set(key, (list = []));
+    // http-check and tcp-check rules share one ruleset; moving from one kind to the other starts it afresh
+    let rs = checkSteps.get(key);
+    if (!rs || rs.head !== head) checkSteps.set(key, (rs = { head, steps: [] }));
+    const list = rs.steps;
     if (sub === 'connect') {
       const first = list.find((s) => !['comment', 'set-var', 'set-var-fmt', 'unset-var'].includes(s));
       if (first !== undefined && first !== 'connect') {
@@ -82,7 +84,7 @@ function checkRules(head: 'http-check' | 'tcp-check') {
 }
 
 /** The check steps of each proxy's ruleset, in order (for the first-step rule). */
-const checkSteps = new WeakMap<object, string[]>();
+const checkSteps = new WeakMap<object, { head: string; steps: string[] }>();
 
 /* ---- filter -------------------------------------------------------------- */
 
@@ -198,6 +200,9 @@ registerKeywords([
   row('stick', parseStick),
   row('declare', parseDeclare),
 ]);
+
+// `stats show-modules` is a 2.6 keyword the manual's keyword list misses
+family('stats:proxy').set('show-modules', { name: 'show-modules', parse: ((ctx: KwContext) => (keep(ctx, 2), 0)) as (ctx: unknown) => number, support: 'no' });
 
 // keep the families coherent for suggestions elsewhere
 export const _fam = family('http-check:proxy');

@@ -39,12 +39,12 @@ const CANDIDATES = [...SIMPLE.map(([n]) => n), ...COMMON];
 export const defaultsLogFormat = new WeakMap<Proxy, string>();
 
 /** HAProxy's warning when a defaults section replaces one log format by another. */
-export function noteLogFormat(ctx: KwContext, what: string): number {
+export function noteLogFormat(ctx: KwContext, what: string, said = what): number {
   const p = ctx.proxy;
   if (!p || p.kind !== 'defaults') return 0;
   const prev = defaultsLogFormat.get(p);
   defaultsLogFormat.set(p, what);
-  if (prev) return ctx.warn(`'${what}' overrides previous '${prev}' in 'defaults' section.`, 'parsing-tight');
+  if (prev) return ctx.warn(`'${said}' overrides previous '${prev}' in 'defaults' section.`, 'parsing-tight');
   return 0;
 }
 
@@ -130,7 +130,8 @@ const logOpt = (kind: 'httplog' | 'httpslog' | 'tcplog'): OptParser => (ctx, arg
     if (e) return e;
   }
   const p = ctx.proxy!;
-  let err = noteLogFormat(ctx, what);
+  // HAProxy 2.6 names 'option httpslog' 'option httplog' in this warning
+  let err = noteLogFormat(ctx, what, kind === 'httpslog' ? 'option httplog' : what);
   if (p.kind === 'backend') {
     err |= ctx.warn(`${proxyTypeStr(p)} '${p.name}' : '${what.replace(' clf', '')}' directive is ignored in backends.`);
     return err;

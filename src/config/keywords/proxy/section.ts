@@ -4,9 +4,11 @@
  * keyword shares. HAProxy parses all four with one function; so do we.
  */
 import { ERR_ABORT, ERR_ALERT, ERR_FATAL, ERR_WARN } from '../../../parser/diagnostics.js';
-import { inheritProxy, type Proxy, type ProxyKind } from '../../model.js';
-import type { KwContext } from '../../registry.js';
+import { inheritProxy, proxiesNamed, type Config, type Proxy, type ProxyKind } from '../../model.js';
+import { PROXY_SECTIONS, registerSuggestions, type KwContext } from '../../registry.js';
+import { dataText } from '../../tables.js';
 import { invalidChar, registerSection, type SectionState } from '../../sections.js';
+import { deriveContext } from '../../../parser/reader.js';
 
 /** "proxy_type_str": how HAProxy names a proxy of each kind in messages. */
 export function proxyTypeStr(p: Proxy): string {
@@ -40,8 +42,52 @@ export function tooManyArgs(ctx: KwContext, n: number, first = 0): number {
 }
 
 /** Finds a frontend-capable or backend-capable proxy by name. */
-export function findProxy(ctx: { config: { proxies: Proxy[] } }, name: string, side: 'fe' | 'be'): Proxy | undefined {
-  return ctx.config.proxies.find((p) => p.name === name && (side === 'fe' ? isFrontend(p) : isBackend(p)));
+export function findProxy(ctx: { config: Config }, name: string, side: 'fe' | 'be'): Proxy | undefined {
+  return proxiesNamed(ctx.config, name).find((p) => (side === 'fe' ? isFrontend(p) : isBackend(p)));
+}
+
+const RULESETS = new Set([
+  'http-request', 'http-response', 'http-after-response',
+  'tcp-request connection', 'tcp-request session', 'tcp-request content', 'tcp-response content',
+]);
+
+/** which side first used a defaults section that holds rules */
+const usedBy = new WeakMap<Proxy, 'frontend' | 'backend'>();
+
+/**
+ * Rules written in a named defaults section are kept by reference by the
+ * proxies using it, so HAProxy 2.6 checks, on each proxy header, that such a
+ * defaults section is used consistently (reg-tests startup/default_rules):
+ * not by another defaults section (named with 'from'), not by a listen, not
+ * by both frontends and backends, no L4/L5 tcp-request rules for backends
+ * and no tcp-response rules for frontends. Returns the alert, or undefined.
+ */
+export function inheritanceError(kind: ProxyKind, explicitFrom: boolean, def: Proxy | undefined): string | undefined {
+  if (!def) return undefined;
+  const rules = def.rules.filter((r) => RULESETS.has(r.ruleset));
+  if (!rules.length) return undefined;
+  const at = `(defaults section at ${def.file}:${def.line})`;
+  if (kind === 'defaults') {
+    if (!explicitFrom) return undefined;
+    return `a defaults section cannot inherit from a defaults section defining TCP/HTTP rules ${at}.`;
+  }
+  if (kind === 'listen') return 'a listen section cannot inherit from a defaults section defining TCP/HTTP rules.';
+  const first = usedBy.get(def);
+  if (first && first !== kind) return `frontends and backends cannot inherit from the same defaults section if it defines TCP/HTTP rules ${at}.`;
+  usedBy.set(def, kind);
+  if (kind === 'backend' && rules.some((r) => r.ruleset === 'tcp-request connection' || r.ruleset === 'tcp-request session'))
+    return `a backend section cannot inherit from a defaults section defining 'tcp-request connection' or 'tcp-request session' rules ${at}.`;
+  if (kind === 'frontend' && rules.some((r) => r.ruleset === 'tcp-response content'))
+    return `a frontend section cannot inherit from a defaults section defining 'tcp-response content' rules ${at}.`;
+  return undefined;
+}
+
+/** The inheritance check at the end of a proxy header (an ERR_ABORT error). */
+function checkInheritance(ctx: KwContext, kind: ProxyKind, def: Proxy | undefined): number {
+  const msg = inheritanceError(kind, ctx.args.includes('from'), def);
+  if (!msg) return 0;
+  ctx.diags.alert(msg, ctx.file, ctx.line, 'parsing-tight');
+  return ERR_ALERT | ERR_ABORT;
 }
 
 function openProxy(ctx: KwContext, state: SectionState): number {
@@ -79,7 +125,10 @@ function openProxy(ctx: KwContext, state: SectionState): number {
       err |= ERR_ALERT | ERR_FATAL;
     }
   }
-  if (args[2] !== undefined && !fromName) {
+  if (args[2] !== undefined && !fromName && kind === 'defaults') {
+    // a defaults section ignores what follows its name unless it is 'from <name>'
+    if (args[2] === 'from' && args[3] !== undefined) fromName = args[3];
+  } else if (args[2] !== undefined && !fromName) {
     if (args[2] !== 'from' || args[3] === undefined || args[4] !== undefined) {
       if (args[2] === 'from' && args[3] !== undefined && args[4] !== undefined) {
         err |= tooManyArgs(ctx, 3);
@@ -105,7 +154,7 @@ function openProxy(ctx: KwContext, state: SectionState): number {
   if (fromName !== undefined) {
     const cands = ctx.config.defaults.filter((d) => d.name === fromName);
     if (!cands.length) {
-      ctx.alert(`defaults section '${fromName}' (from '${name}') not found for ${kind === 'listen' ? 'proxy' : kind} '${name}'.`);
+      ctx.alert(`defaults section '${fromName}' not found for ${kind === 'listen' ? 'proxy' : kind} '${name}'.`);
       return ERR_ALERT | ERR_ABORT;
     }
     def = cands[cands.length - 1];
@@ -120,7 +169,7 @@ function openProxy(ctx: KwContext, state: SectionState): number {
   state.proxy = p;
   state.defproxy = def;
   state.unknown = undefined;
-  return err;
+  return err | checkInheritance(ctx, kind, def);
 }
 
 function installNullProxy(state: SectionState): void {
@@ -137,13 +186,45 @@ function legacyListenAddress(ctx: KwContext, state: SectionState, name: string, 
   state.defproxy = state.currentDefaults;
   state.unknown = undefined;
   ctx.note(`'${kind} ${name} ${addr}': the address on the '${kind}' line was removed in HAProxy 2.x; taken as '${kind} ${name}' followed by 'bind ${addr}'.`);
+  let err = 0;
   const bind = bindHook.parse;
   if (bind) {
-    const sub = { ...ctx, args: ['bind', ...addr.split(',').length > 1 ? [addr] : [addr]], proxy: p };
-    return bind(sub) & ~ERR_WARN;
+    const sub = deriveContext(ctx, { args: ['bind', addr], columns: [ctx.columns[0], ctx.columns[2] ?? ctx.columns[0]], proxy: p });
+    err = bind(sub) & ~ERR_WARN;
+    if (err & ERR_ABORT) return err;
   }
-  return 0;
+  return err | checkInheritance(ctx, kind, state.currentDefaults);
 }
+
+/**
+ * What HAProxy 2.6 compares an unknown proxy keyword with: the keywords
+ * registered for proxies (the 'listen' block of the binary's keyword dump),
+ * then cfgparse-listen.c's common_kw_list, in that order (the first closest
+ * one wins).
+ */
+const COMMON_LISTEN = `listen frontend backend defaults server default-server server-template bind monitor-net
+monitor-uri mode id description disabled enabled acl dynamic-cookie-key cookie email-alert persist appsession
+load-server-state-from-file server-state-file-name max-session-srv-conns capture retries http-request http-response
+http-after-response http-send-name-header block redirect use_backend use-server force-persist ignore-persist
+force-persist stick-table stick stats option default_backend http-reuse monitor transparent maxconn backlog
+fullconn dispatch balance hash-type hash-balance-factor unique-id-format unique-id-header log-format log-format-sd
+log-tag log source usesrc error-log-format`.split(/\s+/);
+
+let proxySuggestions: string[] | undefined;
+registerSuggestions(PROXY_SECTIONS, () => {
+  if (!proxySuggestions) {
+    const registered: string[] = [];
+    let inListen = false;
+    for (const line of dataText('binary-dK-all.txt').split('\n')) {
+      if (line === '# List of registered CLI keywords:') break;
+      if (line && line[0] !== '\t') inListen = line === 'listen';
+      // one-word keywords only: the bind/server/option/rule lines of the block are not section keywords
+      else if (inListen && /^\t[^ ]+$/.test(line)) registered.push(line.slice(1));
+    }
+    proxySuggestions = [...registered, ...COMMON_LISTEN];
+  }
+  return proxySuggestions;
+});
 
 /** The bind module installs its parser here so legacy listen addresses reuse it. */
 export const bindHook: { parse?: (ctx: KwContext) => number } = {};

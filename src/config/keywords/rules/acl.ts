@@ -6,7 +6,7 @@
 import { ERR_ALERT, ERR_FATAL, ERR_WARN } from '../../../parser/diagnostics.js';
 import { parseAclExpr, type ParsedAcl } from '../../../acl/acl.js';
 import { USAGE_POINTS, type PendingArg } from '../../../acl/sample.js';
-import type { AclConf, CondConf, Proxy } from '../../model.js';
+import { aclsNamed, type AclConf, type CondConf, type Proxy } from '../../model.js';
 import { registerKeywords, type KwContext } from '../../registry.js';
 import { invalidChar } from '../../sections.js';
 import { registerPostCheck } from '../../postchecks.js';
@@ -121,7 +121,7 @@ export function condWarnings(ctx: KwContext, cond: CondConf | undefined, usage: 
           err |= ERR_WARN;
         }
       } else if (t.name) {
-        const defs = ctx.proxy.acls.filter((x) => x.name === t.name);
+        const defs = aclsNamed(ctx.proxy, t.name);
         const parsed = defs.map((d) => parsedAcls.get(d)).filter((x): x is ParsedAcl => !!x);
         if (parsed.length && parsed.every((a) => !usage.some((u) => a.valid[u]))) {
           ctx.warn(`acl '${t.name}' will never match${inText} because it only involves keywords that are incompatible with '${where}'`);

@@ -5,9 +5,8 @@
  * and, per action, a parser that consumes its arguments and reports
  * HAProxy's message. What follows the arguments must be a condition.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { DATA_DIR } from '../../tables.js';
+import { existsSync, statSync } from 'node:fs';
+import { dataText } from '../../tables.js';
 import { fingerprintDistance, wordFingerprint } from '../../registry.js';
 import { parseLogFormat, parseSampleExpr, services, fetches, type PendingArg } from '../../../acl/sample.js';
 
@@ -232,13 +231,57 @@ function normalizeUri(): ActionResult {
 
 const LOG_LEVELS = new Set(['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug', 'silent']);
 
-/** sc-inc-gpc0(<sc>), sc-inc-gpc(<idx>,<sc>), sc-set-gpt0(<sc>) <value>...: the tracking counter is 0..2 */
+/** C strtol() on `s` from `i`: the index just after the number (i itself when there is none) and its value. */
+function strtolAt(s: string, i: number): { end: number; v: number } {
+  let j = i;
+  while (j < s.length && /[ \t\n\v\f\r]/.test(s[j])) j++;
+  const m = /^[-+]?\d+/.exec(s.slice(j));
+  return m ? { end: j + m[0].length, v: parseInt(m[0], 10) } : { end: i, v: 0 };
+}
+
+/**
+ * sc-inc-gpc(<idx>,<sc>), sc-inc-gpc0/1[(<sc>)], sc-set-gpt(<idx>,<sc>) and
+ * sc-set-gpt0[(<sc>)] <value>, as HAProxy 2.6 re-reads the whole action word
+ * (whichever prefix matched); the tracking counter is 0..2.
+ */
 function scAction(a: ActionInput): ActionResult {
-  const nums = (a.paren ?? '').split(',');
-  const sc = Number(nums[nums.length - 1]);
-  if (a.paren !== undefined && /^\d+$/.test(nums[nums.length - 1]) && sc > 2)
-    return { error: 'invalid stick table track ID. The max allowed ID is 2' };
-  return rest(a);
+  const w = a.word;
+  const gpt = w.startsWith('sc-set-gpt');
+  const base = gpt ? 'sc-set-gpt' : 'sc-inc-gpc';
+  const two = `Expects ${base}(<${gpt ? 'GPT' : 'GPC'} ID>,<Track ID>)`;
+  const max = 'The max allowed ID is 2';
+  let i = base.length;
+  if (w[i] === '(') {
+    const idx = strtolAt(w, i + 1);
+    if (w[idx.end] !== ',') return { error: `Missing ${gpt ? 'gpt' : 'gpc'} ID '${w}'. ${two}` };
+    const sc = strtolAt(w, idx.end + 1);
+    if (w[sc.end] !== ')') return { error: `invalid stick table track ID '${w}'. ${two}` };
+    if (sc.v >= 3) return { error: `invalid stick table track ID '${w}'. ${max}` };
+  } else if (w[i] === '0' || (!gpt && w[i] === '1')) {
+    i++;
+    if (i < w.length) {
+      // gpc0/gpc1 quote the word in the "Expects" text, gpt0 quotes it in front
+      const bad = gpt ? `invalid stick table track ID '${w}'. Expects sc-set-gpt0(<Track ID>)` : `invalid stick table track ID. Expects ${w}(<Track ID>)`;
+      if (w[i] !== '(') return { error: bad };
+      const sc = strtolAt(w, i + 1);
+      if (w[sc.end] !== ')') return { error: bad };
+      if (sc.v >= 3) return { error: gpt ? `invalid stick table track ID '${w}'. ${max}` : `invalid stick table track ID. ${max}` };
+    }
+  } else {
+    return { error: `invalid ${gpt ? 'gpt' : 'gpc'} ID '${w}'. ${two}` };
+  }
+  if (!gpt) return { used: 0 };
+  // sc-set-gpt: an integer (an absent value reads as 0), otherwise a sample expression
+  const v = a.args[0];
+  if (v === undefined) return { used: 0 };
+  const n = strtolAt(v, 0);
+  if (n.end === v.length) return { used: 1 };
+  const r = parseSampleExpr(v, 0, { pending: a.pending });
+  if ('error' in r) return { error: r.error };
+  if (a.usage !== undefined && !r.expr.fetch.valid[a.usage]) {
+    return { error: `fetch method '${v}' extracts information from '${r.expr.fetch.source}', none of which is available here` };
+  }
+  return { used: 1 };
 }
 
 /** do-resolve(<var>,<resolvers>[,ipv4|ipv6]) <expr>: resolvers are looked up after parsing */
@@ -320,12 +363,8 @@ const PARSERS: Record<string, (a: ActionInput) => ActionResult> = {
 export const actionTables = new Map<string, { rows: ActionRow[]; expects: string }>();
 
 function load(): void {
-  let text = '';
-  try {
-    text = readFileSync(join(DATA_DIR, 'binary-actions.txt'), 'utf8');
-  } catch {
-    return;
-  }
+  const text = dataText('binary-actions.txt');
+  if (!text) return;
   let rs = '';
   for (const line of text.split('\n')) {
     if (line.startsWith('### ')) {
@@ -371,20 +410,28 @@ export function suggestAction(ruleset: string, word: string): string | undefined
     }
   }
   if (!best) return undefined;
-  // HAProxy's own threshold is (2 + prefix) * length; observed 2.6.12 output
-  // rejects more (e.g. 'frobnicate'), closer to a distance within the word length.
+  // action_suggest(): more tolerance for prefix keywords (`set-var(...)`) from the keyword lists
   const tol = 2 + (bestIsKw && best.prefix ? 1 : 0);
-  if (bestDist > word.length || bestDist > tol * best.name.length) return undefined;
+  if (bestDist > tol * word.length || bestDist > tol * best.name.length) return undefined;
   return best.name;
 }
 
 const TCP_EXTRAS = new Set(['accept', 'reject', 'capture', 'expect-proxy', 'expect-netscaler-cip', 'track-sc0', 'track-sc1', 'track-sc2']);
 
 /** HAProxy's action_lookup: exact names first, then prefix names (longest first). */
+/** Each table's actions without a prefix form, by name (the first row of a name wins, as in the list). */
+const exactNames = new WeakMap<object, Map<string, ActionRow>>();
+
 export function findAction(ruleset: string, word: string): { row: ActionRow; paren?: string } | undefined {
   const t = actionTables.get(ruleset);
   if (!t) return undefined;
-  const exact = t.rows.find((r) => !r.prefix && r.name === word);
+  let names = exactNames.get(t);
+  if (!names) {
+    names = new Map();
+    for (const r of t.rows) if (!r.prefix && !names.has(r.name)) names.set(r.name, r);
+    exactNames.set(t, names);
+  }
+  const exact = names.get(word);
   if (exact) return { row: exact };
   let best: ActionRow | undefined;
   for (const r of t.rows) {

@@ -4,7 +4,7 @@
  * `||`/`or`, and anonymous ACLs between braces. The words of an anonymous
  * ACL are validated by the ACL engine (src/acl) through `aclHook`.
  */
-import type { CondConf, CondTerm } from '../../model.js';
+import { aclsNamed, type CondConf, type CondTerm } from '../../model.js';
 import type { KwContext } from '../../registry.js';
 
 export interface AclHook {
@@ -28,10 +28,9 @@ export type CondResult = { cond: CondConf } | { error: string };
 
 /** Parses `words` (starting with if/unless); `words` may be empty (no condition). */
 export function parseCondition(ctx: KwContext, words: string[]): CondResult {
-  words = [...words];
   const polarity = words[0] === 'unless' ? 'unless' : 'if';
   const terms: CondTerm[][] = [[]];
-  const proxyAcls = new Set((ctx.proxy?.acls ?? []).map((a) => a.name));
+  const proxy = ctx.proxy;
   let i = 1;
   let negate = false;
   while (i < words.length) {
@@ -70,7 +69,7 @@ export function parseCondition(ctx: KwContext, words: string[]): CondResult {
       negate = !negate;
       name = name.slice(1);
     }
-    if (!proxyAcls.has(name) && !aclHook.predefined.has(name)) {
+    if (!(proxy && aclsNamed(proxy, name).length) && !aclHook.predefined.has(name)) {
       if (aclHook.isKeyword?.(name)) {
         terms[terms.length - 1].push({ negate, anonymous: [name] });
         negate = false;
@@ -84,5 +83,8 @@ export function parseCondition(ctx: KwContext, words: string[]): CondResult {
     i++;
   }
   if (terms[terms.length - 1].length === 0 && terms.length > 1) terms.pop();
-  return { cond: { polarity, terms, text: words.join(' '), file: ctx.file, line: ctx.line } };
+  // the condition starts at its if/unless word, a tail of the line's words
+  const at = ctx.args.length - words.length;
+  const column = ctx.args[at] === words[0] ? ctx.columns[at] : ctx.columns[0];
+  return { cond: { polarity, terms, text: words.join(' '), file: ctx.file, line: ctx.line, column } };
 }

@@ -4,7 +4,7 @@
  * condition, with HAProxy 2.6's messages. An error in an http-* rule stops
  * the file (HAProxy's ERR_ABORT); tcp-* errors are fatal but parsing goes on.
  */
-import { ERR_ABORT, ERR_ALERT, ERR_FATAL, ERR_WARN } from '../../../parser/diagnostics.js';
+import { ERR_ABORT, ERR_FATAL, ERR_WARN } from '../../../parser/diagnostics.js';
 import type { PendingArg } from '../../../acl/sample.js';
 import type { CondConf, Proxy, RuleConf } from '../../model.js';
 import { registerKeywords, type KwContext } from '../../registry.js';
@@ -43,7 +43,6 @@ export function warnMisplaced(ctx: KwContext, after: string, what = ctx.args[0])
   if (!p) return 0;
   const s = seenKinds.get(p);
   if (!s) return 0;
-  if (!s.has('monitor') && p.directives.some((d) => d.keyword === 'monitor fail')) s.add('monitor');
   const from = ORDER.findIndex((o) => o.kind === after);
   for (let i = from; i >= 0 && i < ORDER.length; i++) {
     if (s.has(ORDER[i].kind)) {
@@ -62,16 +61,87 @@ function addRule(ctx: KwContext, ruleset: string, action: string, args: string[]
   ctx.proxy!.rules.push(r);
 }
 
-function condWords(args: string[], i: number): string[] {
-  return args.slice(i);
-}
-
 /** Records the stick table a track-sc action uses, for the post-parse check. */
 function trackOf(ctx: KwContext, action: string, word: string, args: string[], used: number): void {
   if (!action.startsWith('track-sc')) return;
   const n = /^track-sc(\d+)/.exec(word)?.[1] ?? '0';
   const ti = args.indexOf('table');
   addTrack(ctx, n, ti >= 0 && ti < used ? args[ti + 1] : undefined);
+}
+
+/**
+ * How HAProxy words the errors of an action rule: the http-* parser
+ * (http_rules.c) and the tcp-* one (tcp_rules.c) say the same things
+ * differently, and an http-* error stops the file (ERR_ABORT).
+ */
+interface RuleDialect {
+  abort: number;
+  unknown(rs: string, word: string, expects: string, best: string | undefined, where: string): string;
+  /** an action's own error (errors starting with NUL are printed as they are) */
+  action(rs: string, word: string, error: string, where: string): string;
+  cond(rs: string, word: string, next: string, error: string, where: string): string;
+  trailing(rs: string, word: string, next: string, where: string): string;
+  /** position style of the "unknown action" and "trailing word" messages */
+  style: 'parsing' | 'parsing-tight';
+}
+
+const HTTP_DIALECT: RuleDialect = {
+  abort: ERR_ABORT,
+  unknown: (rs, word, expects, best) =>
+    `'${rs}' expects ${expects}, but got '${word}'${word ? '' : ' (missing argument)'}.${best ? ` Did you mean '${best}' maybe ?` : ''}`,
+  action: (rs, word, error, where) => `error detected in ${where} while parsing '${rs} ${word}' rule : ${error}.`,
+  cond: (rs, word, _next, error) => `error detected while parsing an '${rs} ${word}' condition : ${error}.`,
+  trailing: (rs, word, next) => `'${rs} ${word}' expects either 'if' or 'unless' followed by a condition but found '${next}'.`,
+  style: 'parsing-tight',
+};
+
+const TCP_DIALECT: RuleDialect = {
+  abort: 0,
+  unknown: (rs, word, expects, best, where) =>
+    `'${rs}' expects ${expects} in ${where} (got '${word}').${best ? ` Did you mean '${best}' maybe ?` : ''}\n`,
+  action: (_rs, _word, error) => error,
+  cond: (rs, word, next, error, where) => `'${rs} ${word}' : error detected in ${where} while parsing '${next}' condition : ${error}`,
+  trailing: (rs, word, next, where) => `'${rs} ${word}' only accepts 'if' or 'unless', in ${where} (got '${next}')`,
+  style: 'parsing',
+};
+
+/**
+ * An action rule, for every rule set: the action word at args[at] (rows of
+ * actions.ts), its arguments, then an optional condition. Returns the rule
+ * (not yet added to the proxy), or the error flags.
+ */
+function actionRule(ctx: KwContext, rs: string, at: number, d: RuleDialect): { err: number; rule?: RuleConf } {
+  const p = ctx.proxy!;
+  const word = ctx.args[at] ?? '';
+  const where = `${proxyTypeStr(p)} '${p.name}'`;
+  const table = actionTables.get(rs);
+  const found = findAction(rs, word);
+  const fail = (m: string, style: RuleDialect['style'] = 'parsing') => ({ err: ctx.alert(m, style) | d.abort });
+  if (!found || !table) return fail(d.unknown(rs, word, table?.expects ?? '', suggestAction(rs, word), where), d.style);
+  const pending: PendingArg[] = [];
+  const args = ctx.args.slice(at + 1);
+  const experimental =
+    ctx.config.global.seen.has('expose-experimental-directives') ||
+    ctx.config.global.directives.some((x) => x.keyword === 'expose-experimental-directives');
+  const r =
+    found.row.name === 'normalize-uri' && experimental
+      ? { used: (args.findIndex((w) => w === 'if' || w === 'unless') + 1 || args.length + 1) - 1 }
+      : found.row.parse({ ruleset: rs, word, action: found.row.name, paren: found.paren, args, usage: exprUsage(rs, p), pending, line: ctx.args });
+  if ('error' in r) return fail(r.error.startsWith('\u0000') ? r.error.slice(1) : d.action(rs, word, r.error, where));
+  addSamplePending(ctx, pending, rs);
+  trackOf(ctx, found.row.name, word, args, r.used);
+  const next = args[r.used];
+  let cond: CondConf | undefined;
+  if (next === 'if' || next === 'unless') {
+    const c = parseCondition(ctx, args.slice(r.used));
+    if ('error' in c) return fail(d.cond(rs, word, next, c.error, where));
+    cond = c.cond;
+  } else if (next !== undefined) {
+    return fail(d.trailing(rs, word, next, where), d.style);
+  }
+  const rule: RuleConf = { ruleset: rs, action: found.row.name, args: args.slice(0, r.used), cond, file: ctx.file, line: ctx.line, column: ctx.columns[0] };
+  if (word !== found.row.name) rule.word = word;
+  return { err: 0, rule };
 }
 
 /* ---- http-request / http-response / http-after-response ------------------- */
@@ -88,90 +158,26 @@ function httpRule(ctx: KwContext): number {
     ctx.warn(`previous '${rs}' action is final and has no condition attached, further entries are NOOP.`, 'parsing-tight');
     err |= ERR_WARN;
   }
-  const word = ctx.args[1] ?? '';
-  const table = actionTables.get(rs);
-  const found = findAction(rs, word);
-  if (!found || !table) {
-    const best = suggestAction(rs, word);
-    ctx.alert(
-      `'${rs}' expects ${table?.expects ?? ''}, but got '${word}'${word ? '' : ' (missing argument)'}.${best ? ` Did you mean '${best}' maybe ?` : ''}`,
-      'parsing-tight',
-    );
-    return ERR_ALERT | ERR_ABORT;
-  }
-  const pending: PendingArg[] = [];
-  const args = ctx.args.slice(2);
-  const usage = exprUsage(rs, p);
-  const experimental =
-    ctx.config.global.seen.has('expose-experimental-directives') ||
-    ctx.config.global.directives.some((d) => d.keyword === 'expose-experimental-directives');
-  const r =
-    found.row.name === 'normalize-uri' && experimental
-      ? { used: (args.findIndex((w) => w === 'if' || w === 'unless') + 1 || args.length + 1) - 1 }
-      : found.row.parse({ ruleset: rs, word, action: found.row.name, paren: found.paren, args, usage, pending, line: ctx.args });
-  if ('error' in r) {
-    if (r.error.startsWith('\u0000')) ctx.alert(r.error.slice(1));
-    else ctx.alert(`error detected in ${proxyTypeStr(p)} '${p.name}' while parsing '${rs} ${word}' rule : ${r.error}.`);
-    return ERR_ALERT | ERR_ABORT;
-  }
-  addSamplePending(ctx, pending, rs);
-  trackOf(ctx, found.row.name, word, args, r.used);
-  const next = args[r.used];
-  let cond: CondConf | undefined;
-  if (next === 'if' || next === 'unless') {
-    const c = parseCondition(ctx, condWords(args, r.used));
-    if ('error' in c) {
-      ctx.alert(`error detected while parsing an '${rs} ${word}' condition : ${c.error}.`);
-      return ERR_ALERT | ERR_ABORT;
-    }
-    cond = c.cond;
-  } else if (next !== undefined) {
-    ctx.alert(`'${rs} ${word}' expects either 'if' or 'unless' followed by a condition but found '${next}'.`, 'parsing-tight');
-    return ERR_ALERT | ERR_ABORT;
-  }
+  const { err: e, rule } = actionRule(ctx, rs, 1, HTTP_DIALECT);
+  if (!rule) return err | e;
   if (rs === 'http-request') {
     err |= warnMisplaced(ctx, 'redirect');
     markSeen(p, 'http-req');
   }
-  err |= condWarnings(ctx, cond, usageOf(rs, p));
-  finals.set(rs, !cond && FINAL.has(found.row.name) && !(found.row.name === 'redirect' && args.slice(0, r.used).includes('ignore-empty')));
-  addRule(ctx, rs, found.row.name, args.slice(0, r.used), cond);
+  err |= condWarnings(ctx, rule.cond, usageOf(rs, p));
+  finals.set(rs, !rule.cond && FINAL.has(rule.action) && !(rule.action === 'redirect' && rule.args.includes('ignore-empty')));
+  p.rules.push(rule);
   return err;
 }
 
 /* ---- tcp-request / tcp-response ------------------------------------------ */
 
 function tcpActionRule(ctx: KwContext, rs: string): number {
-  const p = ctx.proxy!;
-  const word = ctx.args[2] ?? '';
-  const table = actionTables.get(rs);
-  const found = findAction(rs, word);
-  const where = `${proxyTypeStr(p)} '${p.name}'`;
-  if (!found || !table) {
-    const best = suggestAction(rs, word);
-    return ctx.alert(`'${rs}' expects ${table?.expects ?? ''} in ${where} (got '${word}').${best ? ` Did you mean '${best}' maybe ?` : ''}\n`);
-  }
-  const pending: PendingArg[] = [];
-  const args = ctx.args.slice(3);
-  const usage = exprUsage(rs, p);
-  const r = found.row.parse({ ruleset: rs, word, action: found.row.name, paren: found.paren, args, usage, pending, line: ctx.args });
-  if ('error' in r) return ctx.alert(r.error.replace(/^\u0000/, ''));
-  addSamplePending(ctx, pending, rs);
-  trackOf(ctx, found.row.name, word, args, r.used);
-  const next = args[r.used];
-  let cond: CondConf | undefined;
-  if (next === 'if' || next === 'unless') {
-    const c = parseCondition(ctx, args.slice(r.used));
-    if ('error' in c) {
-      return ctx.alert(`'${rs} ${word}' : error detected in ${where} while parsing '${next}' condition : ${c.error}`);
-    }
-    cond = c.cond;
-  } else if (next !== undefined) {
-    return ctx.alert(`'${rs} ${word}' only accepts 'if' or 'unless', in ${where} (got '${next}')`);
-  }
-  let err = condWarnings(ctx, cond, usageOf(rs, p), rs);
-  addRule(ctx, rs, found.row.name, args.slice(0, r.used), cond);
-  return err;
+  const { err, rule } = actionRule(ctx, rs, 2, TCP_DIALECT);
+  if (!rule) return err;
+  const e = condWarnings(ctx, rule.cond, usageOf(rs, ctx.proxy!), rs);
+  ctx.proxy!.rules.push(rule);
+  return e;
 }
 
 function inspectDelay(ctx: KwContext, rs: string): number {

@@ -2,4 +2,3 @@
 import './acl.js';
 import './http.js';
 import './switching.js';
-import './inherit.js';

@@ -4,7 +4,7 @@
  * becomes a NamedSection of the model; their keywords are rows like any other.
  */
 import { ERR_ABORT, ERR_ALERT, ERR_FATAL } from '../../../parser/diagnostics.js';
-import type { NamedSection } from '../../model.js';
+import { newSection, type NamedSection } from '../../model.js';
 import type { SectionKind } from '../../registry.js';
 import { invalidChar, registerSection } from '../../sections.js';
 import { closeSection, unknownInSection } from './keywords.js';
@@ -36,7 +36,7 @@ for (const kind of NAMED) {
       if (prev && kind !== 'program') {
         err |= ctx.alert(`${kind} section '${name}' has the same name as another ${kind} section declared at ${prev.file}:${prev.line}.`);
       }
-      const sec: NamedSection = { kind, name, file: ctx.file, line: ctx.line, directives: [] };
+      const sec: NamedSection = newSection(kind, name, ctx.pos());
       ctx.config.sections.push(sec);
       state.named = sec;
       state.close = () => closeSection(sec, ctx.diags);

@@ -5,13 +5,11 @@
  * with its argument count, and the post-parse checks (duplicate names,
  * `track`). Messages carry HAProxy's "[file:line] : 'server be/s' : " prefix.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ERR_ALERT, ERR_FATAL, ERR_WARN } from '../../../parser/diagnostics.js';
 import { parseTime, str2sa, atoiC } from '../../../parser/values.js';
 import { bestMatch, registerKeywords, type KwContext } from '../../registry.js';
-import { DATA_DIR } from '../../tables.js';
-import type { Config, Proxy, ServerConf } from '../../model.js';
+import { dataText } from '../../tables.js';
+import { SmallMap, type Config, type Proxy, type ServerConf } from '../../model.js';
 import { addResolution } from '../../check.js';
 import { invalidChar } from '../../sections.js';
 import { ignoredWithoutCap, isBackend, proxyTypeStr, tooManyArgs } from '../proxy/section.js';
@@ -26,6 +24,8 @@ interface SrvParse {
   isDefault: boolean;
   /** "'server be/s' : " once the server exists, '' for default-server */
   prefix: string;
+  /** no address was read: an unknown keyword may be a misplaced one (HAProxy's hint) */
+  hint: boolean;
 }
 
 interface SrvOpt {
@@ -89,6 +89,21 @@ const MISSING: Record<string, string> = {
   ws: `'ws' has to be 'auto', 'h1' or 'h2'`,
 };
 
+/** the arguments of a flag option, shared by every server (never mutated) */
+const NO_ARGS: string[] = Object.freeze([]) as unknown as string[];
+
+/** Frozen one-value argument arrays, shared by every server that writes the same short value. */
+const oneArgs = new Map<string, string[]>();
+function oneArg(v: string): string[] {
+  if (v.length > 16) return [v];
+  let r = oneArgs.get(v);
+  if (!r) {
+    if (oneArgs.size > 4096) return [v];
+    oneArgs.set(v, (r = Object.freeze([v]) as unknown as string[]));
+  }
+  return r;
+}
+
 /** keywords default-server refuses */
 const NOT_IN_DEFAULT = new Set(['id', 'no-sslv3', 'no-tlsv10', 'no-tlsv11', 'no-tlsv12', 'no-tlsv13', 'track']);
 
@@ -104,9 +119,9 @@ function delayCheck(label: string) {
   };
 }
 
-function addrOpt(kw: string, o: { portMand?: boolean; portOfs?: boolean; portRange?: boolean; portOk?: boolean }) {
+function addrOpt(kw: string, o: { portMand?: boolean; portOfs?: boolean; portRange?: boolean; portOk?: boolean; resolve?: boolean }) {
   return (v: string, s: SrvParse) => {
-    const r = str2sa(v, { portOk: o.portOk ?? true, portMand: o.portMand, portOfs: o.portOfs, portRange: o.portRange, stream: true, getenv: s.ctx.opts.getenv });
+    const r = str2sa(v, { portOk: o.portOk ?? true, portMand: o.portMand, portOfs: o.portOfs, portRange: o.portRange, resolve: o.resolve, stream: true, getenv: s.ctx.opts.getenv });
     if (r.ok) return undefined;
     return `'${kw} ${v}' : ${r.error.replace(/\n+$/, '')}`;
   };
@@ -145,7 +160,7 @@ const CHECKS: Record<string, SrvOpt['check']> = {
     if (r.ok) return undefined;
     return `'addr' : ${r.error.replace(/\n+$/, '')}`;
   },
-  socks4: addrOpt('socks4', { portMand: true }),
+  socks4: addrOpt('socks4', { portMand: true, resolve: true }),
   'ca-file'(v, s) {
     const path = withBase(v, globalSetting(s.ctx.config, 'ca-base'));
     const e = loadCaFile(path);
@@ -200,12 +215,7 @@ const CHECKS: Record<string, SrvOpt['check']> = {
 /** Every server keyword of the 2.6 binary, in the order of its keyword dump. */
 export const SERVER_OPTIONS: SrvOpt[] = (() => {
   const out: SrvOpt[] = [];
-  let text = '';
-  try {
-    text = readFileSync(join(DATA_DIR, 'binary-dK-all.txt'), 'utf8');
-  } catch {
-    /* no table */
-  }
+  const text = dataText('binary-dK-all.txt');
   for (const line of text.split('\n')) {
     const m = /^\tserver <name> <addr> (\S+)(?: (\+|\+-)(\d+))?$/.exec(line);
     if (!m) continue;
@@ -224,7 +234,7 @@ function newServer(ctx: KwContext, name: string): ServerConf {
     name,
     address: null,
     addrText: '',
-    options: new Map(),
+    options: new SmallMap(),
     weight: 1,
     maxconn: 0,
     minconn: 0,
@@ -238,7 +248,7 @@ function newServer(ctx: KwContext, name: string): ServerConf {
 /** Copies a default-server into a new server (srv_settings_cpy, the parts kept in the model). */
 function inherit(srv: ServerConf, def: ServerConf | undefined): void {
   if (!def) return;
-  srv.options = new Map(def.options);
+  srv.options = new SmallMap(def.options);
   srv.weight = def.weight;
   srv.maxconn = def.maxconn;
   srv.minconn = def.minconn;
@@ -286,6 +296,13 @@ function report(s: SrvParse, text: string): number {
   return ERR_ALERT | ERR_FATAL;
 }
 
+/** An agent check needs a port (srv_parse_finalize); HAProxy disables it with an alert. */
+function agentPortCheck(s: SrvParse): number {
+  const o = s.srv.options;
+  if (s.isDefault || !o.has('agent-check') || o.has('agent-port')) return 0;
+  return report(s, `server ${s.srv.name} does not have agent port. Agent check has been disabled`);
+}
+
 /** Parses the keywords of a server line from index `i`. */
 function parseServerKeywords(s: SrvParse, i: number): number {
   const a = s.ctx.args;
@@ -294,7 +311,7 @@ function parseServerKeywords(s: SrvParse, i: number): number {
     const opt = BY_NAME.get(kw);
     if (!opt) {
       const best = bestMatch(kw, SERVER_OPTIONS.map((o) => o.name));
-      const hint = s.isDefault ? ' Hint: no address was expected for this server.' : '';
+      const hint = s.hint ? ' Hint: no address was expected for this server.' : '';
       s.ctx.diags.alert(
         `${s.prefix}unknown keyword '${kw}'${best ? `; did you mean '${best}' maybe ?` : '.'}${hint}`,
         s.ctx.file,
@@ -340,6 +357,12 @@ function parseServerKeywords(s: SrvParse, i: number): number {
       case 'check':
         s.srv.check = true;
         break;
+      case 'agent-check':
+        s.srv.options.delete('no-agent-check');
+        break;
+      case 'no-agent-check':
+        s.srv.options.delete('agent-check');
+        break;
       case 'no-check':
         s.srv.check = false;
         break;
@@ -365,7 +388,9 @@ function parseServerKeywords(s: SrvParse, i: number): number {
         s.srv.maxqueue = atoiC(v ?? '');
         break;
     }
-    s.srv.options.set(kw, opt.skip > 0 ? a.slice(i + 1, i + 1 + opt.skip) : []);
+    // the table's own name string as key, and shared arrays for short single values
+    // ('weight 5'): the same few objects for 40,000 servers instead of some for each
+    s.srv.options.set(opt.name, opt.skip === 1 ? oneArg(a[i + 1] ?? '') : opt.skip > 0 ? a.slice(i + 1, i + 1 + opt.skip) : NO_ARGS);
     i += 1 + Math.max(0, opt.skip);
   }
   return 0;
@@ -385,6 +410,10 @@ export interface ServerLineOptions {
    * /etc/hosts here); one that does not resolve is an "invalid address".
    */
   resolveNow?: boolean;
+  /** false for a peers `server` line naming the local peer: no address to read (default true) */
+  parseAddr?: boolean;
+  /** told of the server as soon as it exists (HAProxy keeps a server whose options failed) */
+  created?: (srv: ServerConf) => void;
 }
 
 /**
@@ -401,13 +430,14 @@ export function parseServerLine(ctx: KwContext, o: ServerLineOptions): number {
     ctx.diags.alert(m, ctx.file, ctx.line, 'bracket', ctx.columns[0]);
     return ERR_ALERT | ERR_FATAL;
   };
-  if (o.inPeers && !isDefault && !a[2]) return 0;
+  const noAddr = o.parseAddr === false;
+  if (o.inPeers && !isDefault && !a[2] && !noAddr) return 0;
   let err = 0;
   let i = 1;
   let name = '';
   let tmpl: ServerConf['template'];
   if (!isDefault) {
-    if (!a[2]) return bracket(`'${a[0]}' expects <name> and <addr>[:<port>] as arguments.`);
+    if (!a[2] && !noAddr) return bracket(`'${a[0]}' expects <name> and <addr>[:<port>] as arguments.`);
     if (isTemplate && !a[3]) return bracket(`'${a[0]}' expects <prefix> <nb | range> <addr>[:<port>] as arguments.`);
     name = a[1];
     const bad = invalidChar(name);
@@ -422,10 +452,18 @@ export function parseServerLine(ctx: KwContext, o: ServerLineOptions): number {
       i = 3;
     }
   }
-  const srv = newServer(ctx, isDefault ? '' : name);
+  const srv = newServer(ctx, isDefault ? 'default-server' : name);
   inherit(srv, p.defaultServer);
   if (tmpl) srv.template = tmpl;
-  const s: SrvParse = { ctx, srv, proxy: p, isDefault, prefix: isDefault ? '' : `'server ${p.name}/${name}' : ` };
+  const s: SrvParse = { ctx, srv, proxy: p, isDefault, prefix: isDefault ? '' : `'server ${p.name}/${name}' : `, hint: isDefault || noAddr };
+  if (noAddr) {
+    // a peers 'server' line naming the local peer: its address is the 'bind' line's
+    o.created?.(srv);
+    err |= parseServerKeywords(s, 2);
+    if (!(err & ERR_FATAL)) err |= agentPortCheck(s);
+    if (!(err & ERR_FATAL)) p.servers.push(srv);
+    return err;
+  }
   if (!isDefault) {
     const text = a[i];
     srv.addrText = text;
@@ -443,8 +481,9 @@ export function parseServerLine(ctx: KwContext, o: ServerLineOptions): number {
       return err | ERR_ALERT | ERR_FATAL;
     }
     srv.address = r.addr;
+    o.created?.(srv);
     i++;
-    const kerr = parseServerKeywords(s, i);
+    const kerr = parseServerKeywords(s, i) | agentPortCheck(s);
     err |= kerr;
     if (kerr & ERR_FATAL) return err;
     if (r.fqdn !== undefined && o.resolve !== false) {
@@ -491,7 +530,7 @@ function proxyServer(ctx: KwContext): number {
   return parseServerLine(ctx, { keyword: kw, proxy: p, resolve: true });
 }
 
-/** `dispatch <addr>:<port>` (proxy/basics.ts registers the row; kept for reference) */
+/** `dispatch <addr>:<port>`: the address is checked as a server's, then kept as a directive. */
 export function dispatch(ctx: KwContext): number {
   const p = ctx.proxy;
   if (!p) return 0;
@@ -516,6 +555,7 @@ registerKeywords([
   { name: 'server', sections: ['defaults', 'frontend', 'backend', 'listen'], parse: proxyServer, support: 'no' },
   { name: 'default-server', sections: ['defaults', 'frontend', 'backend', 'listen'], parse: proxyServer, support: 'no' },
   { name: 'server-template', sections: ['defaults', 'frontend', 'backend', 'listen'], parse: proxyServer, support: 'no' },
+  { name: 'dispatch', sections: ['defaults', 'frontend', 'backend', 'listen'], parse: dispatch, support: 'no' },
 ]);
 
 /** Post-parse: duplicate server names, then `track` targets (check_config_validity). */
