@@ -26,6 +26,8 @@ function collect(v: string, prev: string[]): string[] {
 export async function main(argv: string[]): Promise<number> {
   // `tshaproxy compare ...`: migration testing against HAProxy (src/compare/).
   if (argv[0] === 'compare') return (await import('../compare/main.js')).compareMain(argv.slice(1));
+  // `tshaproxy route ...`: what the rules do with one request (src/cli/route.ts).
+  if (argv[0] === 'route') return (await import('./route.js')).routeMain(argv.slice(1));
   const program = new Command();
   program
     .name('tshaproxy')

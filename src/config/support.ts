@@ -62,6 +62,8 @@ markHonoured(
   '*:default-server',
   '*:server-template',
   '*:default_backend',
+  '*:use_backend',
+  '*:acl',
   '*:retries',
   '*:maxconn',
   '*:fullconn',
@@ -146,7 +148,7 @@ markServerOptionHonoured('cookie');
 markHonoured('global:grace', 'global:hard-stop-after', 'global:ulimit-n', 'global:strict-limits');
 
 // The rules engine (src/runtime/rules): actions that act; the others (track-sc*, sc-*,
-// set-log-level, capture, set-timeout, set-priority-*, tcp-response content...) keep their warning.
+// set-log-level, capture, set-timeout, set-priority-*, cache, spoe...) keep their warning.
 markHonoured(
   ...['add-header', 'allow', 'auth', 'del-header', 'deny', 'early-hint', 'normalize-uri', 'redirect', 'reject', 'replace-header',
     'replace-path', 'replace-pathq', 'replace-uri', 'replace-value', 'return', 'set-dst', 'set-dst-port', 'set-header', 'set-method',
@@ -163,7 +165,9 @@ markHonoured(
   ...['accept', 'reject', 'set-dst', 'set-dst-port', 'set-src', 'set-src-port', 'set-var', 'set-var-fmt', 'silent-drop', 'unset-var'].map(
     (a) => `*:tcp-request content ${a}`,
   ),
+  ...['accept', 'reject', 'close', 'set-var', 'set-var-fmt', 'silent-drop', 'unset-var'].map((a) => `*:tcp-response content ${a}`),
   '*:tcp-request inspect-delay',
+  '*:tcp-response inspect-delay',
   '*:timeout tarpit',
   '*:redirect',
   '*:use-server',

@@ -27,10 +27,12 @@ export type Assignment =
 /**
  * Picks a server and takes a slot on it, or queues `p`. `direct` is a server
  * the stream must use (persistence, use-server): it is queued on that server
- * when full, unless the server is down.
+ * when full. The caller passes a down server only when HAProxy would use it
+ * anyway (`option persist`, `force-persist`): the attempt then fails and the
+ * retry logic may redispatch.
  */
 export function assignServer(be: RtProxy, req: LbRequest, p: Pending, direct?: RtServer, avoid?: RtServer): Assignment {
-  if (direct && direct.up) {
+  if (direct) {
     if (direct.hasSlot() && !direct.queue.length) {
       take(direct);
       return { kind: 'server', server: direct };
@@ -122,9 +124,10 @@ export function unqueue(be: RtProxy, p: Pending): void {
  * go to another server at once (redispatch) or wait a turn-around on the same
  * one? `attempt` counts retries done so far including this one (1-based).
  */
-export function retryPlan(be: RtProxy, srv: RtServer, attempt: number, direct: boolean): { redispatch: boolean; delay: number } {
+export function retryPlan(be: RtProxy, srv: RtServer, attempt: number, direct: boolean, forcePersist = false): { redispatch: boolean; delay: number } {
   let redispatch = false;
-  if (be.redispatch !== 0) {
+  // force-persist (HAProxy's SF_FORCE_PRST) never redispatches
+  if (be.redispatch !== 0 && !forcePersist) {
     const every = be.redispatch;
     const active = activeCount(be);
     if (!srv.up) redispatch = true;

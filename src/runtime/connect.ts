@@ -10,6 +10,7 @@ import { assignServer, release, retryPlan, unqueue } from './backend.js';
 import type { Pending, RtProxy, RtServer } from './model.js';
 import type { StreamTimer } from './timer.js';
 import { encodeProxyV1, encodeProxyV2 } from './proxy-protocol.js';
+import type { StreamLog } from './log/logger.js';
 
 /** Why no server connection could be made: feeds the termination code and the error page. */
 export type ConnectFailure =
@@ -28,6 +29,8 @@ export interface ConnectOwner {
   /** an idle connection to `srv` the owner kept (HTTP keep-alive), handed back for reuse */
   reuse?(srv: RtServer): net.Socket | null;
   failed(why: ConnectFailure, srv: RtServer | null): void;
+  /** the stream's log timestamps (only when its frontend logs) */
+  readonly slog?: StreamLog | null;
 }
 
 export class Connector implements Pending {
@@ -39,6 +42,8 @@ export class Connector implements Pending {
   retries = 0;
   /** the server was forced (persistence, use-server): no redispatch unless allowed */
   direct: RtServer | undefined;
+  /** force-persist matched: a failed server is retried, never redispatched */
+  forcePersist = false;
   /** when the queue wait started, for logs (Tw) */
   queuedAt = 0;
   done = false;
@@ -49,8 +54,9 @@ export class Connector implements Pending {
     private readonly owner: ConnectOwner,
   ) {}
 
-  start(direct?: RtServer): void {
+  start(direct?: RtServer, forcePersist = false): void {
     this.direct = direct;
+    this.forcePersist = forcePersist;
     this.assign();
   }
 
@@ -59,6 +65,7 @@ export class Connector implements Pending {
     switch (a.kind) {
       case 'server':
         this.server = a.server;
+        if (this.owner.slog) this.owner.slog.tQueue = Date.now();
         this.connect();
         return;
       case 'queued':
@@ -74,16 +81,19 @@ export class Connector implements Pending {
 
   dequeued(srv: RtServer): void {
     this.server = srv;
+    if (this.owner.slog) this.owner.slog.tQueue = Date.now();
     this.connect();
   }
 
   private connect(): void {
     const srv = this.server!;
     const owner = this.owner;
+    if (owner.slog) owner.slog.server = srv;
     // an idle connection to this very server, kept from an earlier request, goes first
     const idle = owner.reuse?.(srv);
     if (idle) {
       this.done = true;
+      if (owner.slog) owner.slog.tConnect = Date.now();
       owner.established(idle, srv);
       return;
     }
@@ -122,6 +132,7 @@ export class Connector implements Pending {
     const sock = this.sock!;
     sock.removeListener('error', this.onError);
     this.done = true;
+    if (this.owner.slog) this.owner.slog.tConnect = Date.now();
     this.owner.established(sock, this.server!);
   };
 
@@ -156,7 +167,12 @@ export class Connector implements Pending {
       return this.fail(this.lastError);
     }
     this.retries++;
-    const plan = retryPlan(this.be, srv, this.retries, !!this.direct);
+    const plan = retryPlan(this.be, srv, this.retries, !!this.direct, this.forcePersist);
+    const sl = this.owner.slog;
+    if (sl) {
+      sl.retries = this.retries;
+      if (plan.redispatch) sl.redispatched = true;
+    }
     if (plan.redispatch) {
       release(srv);
       this.server = null;

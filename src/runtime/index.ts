@@ -12,8 +12,11 @@ import { Listener, type ListenerHost, type StreamLike } from './listener.js';
 import { ProxyHeaderReceiver, type ProxyReceiveResult } from './proxy-protocol.js';
 import { assignServerIds } from './lb/index.js';
 import { RtProxy, RtServer, serverNames, type RuntimeModel } from './model.js';
+import { startChecks, type ChecksHandle } from './checks/index.js';
 import { TcpStream } from './stream.js';
 import { HttpSession } from './http/session.js';
+import { logAccept, newStreamLog, setupLogging } from './log/logger.js';
+import { attachConfig, connectionRules, sessionRules } from './rules/index.js';
 
 type LbFactory = (be: RtProxy) => LbAlgorithm;
 let lbFactory: LbFactory | undefined;
@@ -34,6 +37,7 @@ async function loadLb(): Promise<LbFactory> {
 }
 
 export function buildModel(config: Config, opts: RuntimeOptions = {}): RuntimeModel {
+  attachConfig(config);
   const proxies: RtProxy[] = [];
   const byName = new Map<string, RtProxy>();
   const backends = new Map<string, RtProxy>();
@@ -103,12 +107,14 @@ class RuntimeImpl implements Runtime, ListenerHost {
   readonly listeners: Listener[] = [];
   private live = 0;
   private stopping: (() => void) | null = null;
+  private checks: ChecksHandle | null = null;
 
   constructor(
     config: Config,
     readonly opts: RuntimeOptions,
   ) {
     this.model = buildModel(config, opts);
+    for (const lg of setupLogging(this.model)) for (const w of lg.warnings) opts.logger?.warn(w);
   }
 
   async start(): Promise<void> {
@@ -124,6 +130,7 @@ class RuntimeImpl implements Runtime, ListenerHost {
       await Promise.all(this.listeners.map((l) => l.close()));
       throw e;
     }
+    this.checks = startChecks(this.model);
   }
 
   private async resolveServers(): Promise<void> {
@@ -154,8 +161,17 @@ class RuntimeImpl implements Runtime, ListenerHost {
   startSession(l: Listener, sock: net.Socket): void {
     this.live++;
     l.fe.feconn++;
-    if (l.acceptProxy) return this.readProxyHeader(l, sock);
-    this.startStream(l, sock, socketAddrs(sock));
+    // tcp-request connection rules (rules engine): before anything is read
+    const addrs = socketAddrs(sock);
+    const cv = connectionRules(l.fe, addrs);
+    if (cv === 'reject') {
+      l.fe.feconn--;
+      this.slotFreed();
+      sock.resetAndDestroy();
+      return;
+    }
+    if (l.acceptProxy || cv === 'expect-proxy') return this.readProxyHeader(l, sock);
+    this.startStream(l, sock, addrs);
   }
 
   /** accept-proxy: the first read must hold the whole PROXY header (HAProxy 2.6); failures reset the connection */
@@ -206,9 +222,18 @@ class RuntimeImpl implements Runtime, ListenerHost {
 
   private startStream(l: Listener, sock: net.Socket, addrs: ReturnType<typeof socketAddrs>, first?: Buffer): void {
     const st = l.fe.mode === 'http' ? new HttpSession(sock, l.fe, l, addrs, first) : new TcpStream(sock, l.fe, l, addrs, first);
-    l.streams.add(st);
     st.runtimeBackend = (name: string) => this.model.backends.get(name);
     st.runtimeProxy = (name: string) => this.model.byName.get(name);
+    // tcp-request session rules (rules engine)
+    if (!sessionRules(st)) {
+      l.fe.feconn--;
+      this.slotFreed();
+      sock.destroy();
+      return;
+    }
+    l.streams.add(st);
+    st.slog = newStreamLog(l.fe);
+    logAccept(l.fe, l, addrs, st.slog);
     st.start();
   }
 
@@ -230,12 +255,20 @@ class RuntimeImpl implements Runtime, ListenerHost {
   }
 
   async softStop(): Promise<void> {
+    this.checks?.stop();
     await this.pause();
+    // HAProxy 2.6 announces each proxy as it stops; observed with traffic too, its
+    // cumulated counters read 0 here, so tshaproxy prints the same
+    for (const px of this.model.proxies) this.opts.logger?.warn(`Proxy ${px.name} stopped (cumulated conns: FE: 0, BE: 0).`);
+    this.opts.logger?.warn('Proxy <HTTPCLIENT> stopped (cumulated conns: FE: 0, BE: 0).');
+    // idle keep-alive connections close now, busy ones after their current response
+    for (const l of this.listeners) for (const st of [...l.streams]) st.softStop?.();
     if (this.live === 0) return;
     await new Promise<void>((r) => (this.stopping = r));
   }
 
   hardStop(): void {
+    this.checks?.stop();
     for (const l of this.listeners) {
       void l.close();
       for (const s of [...l.streams]) s.kill();

@@ -13,6 +13,8 @@ import type { RtProxy } from './model.js';
 
 export interface StreamLike {
   kill(): void;
+  /** soft stop: finish the current exchange, then close (HTTP keep-alive) */
+  softStop?(): void;
 }
 
 export interface ListenerHost {

@@ -4,7 +4,9 @@
  * the parsed request/response (http). Created once per stream, read lazily.
  */
 import type { HttpRequestView, HttpResponseView, ProxyView, SampleContext, ServerView, VarScope } from '../acl/context.js';
-import { VarStore } from '../acl/context.js';
+import { VarStore, procVars } from '../acl/context.js';
+import { configFor } from './rules/state.js';
+import { checkUser, userGroups } from './rules/userlist.js';
 import type { SmpValue } from '../acl/types.js';
 import { HeaderView } from './conditions.js';
 import type { HttpMessage } from './http/h1/message.js';
@@ -19,6 +21,9 @@ export interface ContextSource {
   /** tcp: request bytes seen so far */
   reqBytes?(): Buffer | undefined;
   reqComplete?(): boolean;
+  /** tcp: response bytes held for tcp-response content rules */
+  resBytes?(): Buffer | undefined;
+  resComplete?(): boolean;
   readonly req?: HttpMessage | null;
   readonly res?: HttpMessage | null;
   readonly listener?: { readonly id: number; readonly name?: string };
@@ -76,6 +81,12 @@ export class StreamContext implements SampleContext {
   get reqFinal(): boolean {
     return this.s.reqComplete ? this.s.reqComplete() : true;
   }
+  get resBuf(): Buffer | undefined {
+    return this.s.resBytes?.();
+  }
+  get resFinal(): boolean {
+    return this.s.resComplete ? this.s.resComplete() : true;
+  }
   get req(): HttpRequestView | undefined {
     const m = this.s.req;
     if (!m) return undefined;
@@ -95,13 +106,20 @@ export class StreamContext implements SampleContext {
     return this.resV;
   }
   getVar(scope: VarScope, name: string): SmpValue | undefined {
-    return this.vars.get(scope, name);
+    return (scope === 'proc' ? procVars : this.vars).get(scope, name);
   }
   setVar(scope: VarScope, name: string, value: SmpValue): void {
-    this.vars.set(scope, name, value);
+    (scope === 'proc' ? procVars : this.vars).set(scope, name, value);
   }
   unsetVar(scope: VarScope, name: string): void {
-    this.vars.unset(scope, name);
+    (scope === 'proc' ? procVars : this.vars).unset(scope, name);
+  }
+  /** userlist checks for http_auth / http_auth_group (rules engine) */
+  checkAuth(userlist: string, user: string, pass: string): boolean {
+    return checkUser(configFor(this.s.fe.conf), userlist, user, pass);
+  }
+  userGroups(userlist: string, user: string): readonly string[] | undefined {
+    return userGroups(configFor(this.s.fe.conf), userlist, user);
   }
   /** a new transaction: txn/req/res variables go */
   newTransaction(): void {

@@ -14,6 +14,8 @@ import { StreamTimer, type TimerMode, type TimerOwner } from './timer.js';
 import type { Listener } from './listener.js';
 import { chooseBackend } from './switching.js';
 import { StreamContext } from './sample-context.js';
+import { logTcpStream, type StreamLog } from './log/logger.js';
+import { silentDrop, TcpResponseRules, TcpRules } from './rules/index.js';
 
 /** HAProxy's termination state: who ended the stream, and in which phase. */
 export interface Termination {
@@ -32,6 +34,8 @@ export class TcpStream implements TimerOwner, ConnectOwner {
   srv: net.Socket | null = null;
   connector: Connector | null = null;
   readonly acceptedAt = Date.now();
+  /** log timestamps, set by the runtime when the frontend logs */
+  slog: StreamLog | null = null;
   bytesIn = 0;
   bytesOut = 0;
   term: Termination = { cause: '-', phase: '-' };
@@ -85,18 +89,46 @@ export class TcpStream implements TimerOwner, ConnectOwner {
     cli.on('error', this.onCliError);
     cli.on('close', this.onCliClose);
     cli.resume();
+    // tcp-request content rules (inspect-delay), switching, use-server: the rules engine
+    // calls selectBackend() then connectServer()
+    this.rules = new TcpRules(this);
+    this.rules.start();
+  }
+
+  /** tcp-request content rules of the frontend then the backend (src/runtime/rules/tcp.ts) */
+  rules: TcpRules | null = null;
+
+  /** use_backend / default_backend; null when there is none (the connection is then closed) */
+  selectBackend(): RtProxy | null {
     const be = chooseBackend(this.fe, this);
     if (!be) {
       // no backend in tcp mode: HAProxy closes the connection
       this.term = { cause: 'P', phase: 'R' };
-      return this.closeClient();
+      this.closeClient();
+      return null;
     }
     this.be = be;
     be.beconn++;
     be.totalConns++;
-    this.connector = new Connector(be, this);
+    return be;
+  }
+
+  /** connects to a server of the backend; `direct` is forced (use-server) */
+  connectServer(direct?: RtServer): void {
+    this.connector = new Connector(this.be!, this);
     this.timer.arm('data', this.dataTimeout(), true);
-    this.connector.start();
+    this.connector.start(direct);
+  }
+
+  /** a rule closed the connection (reject, silent-drop), or the client timed out during the inspection */
+  rejectClient(reset: boolean, timeout = false): void {
+    this.term = { cause: timeout ? 'c' : 'P', phase: 'R' };
+    if (reset) {
+      this.timer.clear();
+      silentDrop(this.cli, this.fe.timeouts.client);
+      return;
+    }
+    this.closeClient();
   }
 
   // --- ConnectOwner -------------------------------------------------------
@@ -114,8 +146,10 @@ export class TcpStream implements TimerOwner, ConnectOwner {
     this.server = srv;
     const cli = this.cli;
     cli.removeListener('data', this.onEarlyData);
-    sock.on('data', this.onSrvData);
-    sock.on('end', this.onSrvEnd);
+    // tcp-response content rules (rules engine) hold the server's first bytes
+    this.resRules = TcpResponseRules.for(this);
+    sock.on('data', this.resRules ? this.onSrvInspect : this.onSrvData);
+    sock.on('end', this.resRules ? this.onSrvInspectEnd : this.onSrvEnd);
     sock.on('error', this.onSrvError);
     sock.on('close', this.onSrvClose);
     sock.on('drain', this.onSrvDrain);
@@ -146,6 +180,7 @@ export class TcpStream implements TimerOwner, ConnectOwner {
     this.early.push(chunk);
     this.earlyLen += chunk.length;
     if (this.earlyLen >= EARLY_LIMIT) this.cli.pause();
+    if (this.rules?.waiting) this.rules.recheck();
   };
 
   private readonly onCliData = (chunk: Buffer): void => {
@@ -153,6 +188,49 @@ export class TcpStream implements TimerOwner, ConnectOwner {
     this.bytesIn += chunk.length;
     if (!this.srv!.write(chunk)) this.cli.pause();
   };
+
+  // --- tcp-response content (src/runtime/rules/tcp.ts) ---------------------
+
+  private resRules: TcpResponseRules | null = null;
+  resBytes(): Buffer | undefined {
+    return this.resRules?.resBytes();
+  }
+  resComplete(): boolean {
+    return this.resRules ? this.resRules.resComplete() : true;
+  }
+  private readonly onSrvInspect = (chunk: Buffer): void => {
+    this.timer.touch();
+    this.resRules?.data(chunk);
+  };
+  private readonly onSrvInspectEnd = (): void => {
+    this.resRules?.shut();
+  };
+
+  /** the response rules let the server's bytes go */
+  releaseResponse(held: Buffer[], ended: boolean): void {
+    const sock = this.srv;
+    this.resRules = null;
+    if (!sock) return;
+    sock.removeListener('data', this.onSrvInspect);
+    sock.removeListener('end', this.onSrvInspectEnd);
+    sock.on('data', this.onSrvData);
+    sock.on('end', this.onSrvEnd);
+    for (const b of held) this.onSrvData(b);
+    if (ended) this.onSrvEnd();
+  }
+
+  /** the response rules refused the response: both sides close */
+  rejectResponse(reset: boolean): void {
+    this.term = { cause: 'P', phase: 'D' };
+    this.resRules = null;
+    this.srv?.destroy();
+    if (reset) {
+      this.timer.clear();
+      silentDrop(this.cli, this.fe.timeouts.client);
+      return;
+    }
+    this.closeClient();
+  }
 
   private readonly onSrvData = (chunk: Buffer): void => {
     this.timer.touch();
@@ -180,7 +258,7 @@ export class TcpStream implements TimerOwner, ConnectOwner {
       this.term = { cause: 'C', phase: 'C' };
       this.abortConnect();
       this.closeClient();
-    }
+    } else if (this.rules?.waiting) this.rules.recheck();
   };
 
   private readonly onSrvEnd = (): void => {
@@ -231,6 +309,11 @@ export class TcpStream implements TimerOwner, ConnectOwner {
   };
 
   onTimeout(mode: TimerMode): void {
+    if (mode === 'inspect') {
+      // tcp-request inspect-delay expired (the rules decide with what is there), or the client timed out
+      this.rules?.onTimer();
+      return;
+    }
     if (mode === 'connect' || mode === 'turnaround' || mode === 'queue') {
       this.connector?.onTimeout(mode);
       return;
@@ -282,7 +365,9 @@ export class TcpStream implements TimerOwner, ConnectOwner {
     if (this.srv && !this.srvClosed) return;
     this.finished = true;
     this.timer.clear();
+    this.resRules?.cancel();
     this.abortConnect();
+    if (this.slog) logTcpStream(this, this.slog);
     if (this.server) {
       release(this.server);
       this.server = null;

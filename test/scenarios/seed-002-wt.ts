@@ -9,7 +9,6 @@ import { httpServer } from '../harness/servers.js';
 
 const wt: Scenario = {
   name: 'seed-002 wt: url_sub affinity with nbsrv(bck1) gt 0, tracked servers, failover and recovery',
-  pending: 'tshaproxy runtime: http mode (url_sub, nbsrv), health checks, track',
   servers: [httpServer('srv1'), httpServer('srv2')],
   config: `
 global

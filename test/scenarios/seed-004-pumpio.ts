@@ -68,7 +68,6 @@ const app = (req: ReceivedRequest) =>
 
 const sni: Scenario = {
   name: 'seed-004 sni: tcp-mode TLS pass-through routed by req_ssl_sni to a weight-0 server by use-server',
-  pending: 'tshaproxy runtime: tcp-request inspect-delay/content, req_ssl_hello_type, req_ssl_sni, use-server',
   servers: [httpServer('server1', { reply: app }), tlsServer('server-ssl1'), tlsServer('pump')],
   config,
   steps: [
@@ -103,7 +102,6 @@ const sni: Scenario = {
 
 const cookie: Scenario = {
   name: 'seed-004 cookie: cookie JSESSIONID prefix adds the server cookie to the application cookie and strips it on the way back',
-  pending: 'tshaproxy runtime: http mode (cookie prefix, option httpclose, forwardfor except)',
   servers: [httpServer('server1', { reply: app }), tlsServer('server-ssl1'), tlsServer('pump')],
   config,
   steps: [

@@ -5,7 +5,9 @@
  * (`always`: any request; `safe`/`aggressive`: not the first request of a
  * client connection; `never`: connections stay private to their session).
  * `pool-max-conn` caps a server's pool, and every `pool-purge-delay` half
- * of the idle connections are closed, as HAProxy does.
+ * of the idle connections beyond the recent need are closed, as HAProxy's
+ * srv_cleanup_idle_conns() does (the need is the most connections in use
+ * at once since the last purge, smoothed over purges).
  */
 import type net from 'node:net';
 import type { RtProxy, RtServer } from '../model.js';
@@ -29,6 +31,10 @@ interface Pool {
   timer: NodeJS.Timeout | null;
   max: number;
   purge: number;
+  /** most connections in use at once since the last purge */
+  maxUsed: number;
+  /** estimated need, smoothed over purges */
+  estNeed: number;
 }
 
 const pools = new WeakMap<RtServer, Pool>();
@@ -39,7 +45,7 @@ function poolOf(srv: RtServer): Pool {
     const o = srv.conf.options;
     const max = o.has('pool-max-conn') ? Number(o.get('pool-max-conn')![0]) : -1;
     const purgeText = o.get('pool-purge-delay')?.[0];
-    pools.set(srv, (p = { socks: [], timer: null, max, purge: purgeText ? parseDelay(purgeText) : 5000 }));
+    pools.set(srv, (p = { socks: [], timer: null, max, purge: purgeText ? parseDelay(purgeText) : 5000, maxUsed: 0, estNeed: 0 }));
   }
   return p;
 }
@@ -68,15 +74,10 @@ export function putIdle(srv: RtServer, sock: net.Socket): boolean {
   sock.on('end', gone);
   sock.on('data', gone); // an idle server must not talk
   p.socks.push(sock);
+  // the connection was in use until now
+  if (srv.cur + 1 > p.maxUsed) p.maxUsed = srv.cur + 1;
   if (!p.timer && p.purge > 0) {
-    p.timer = setInterval(() => {
-      const n = Math.ceil(p.socks.length / 2);
-      for (const s of p.socks.splice(0, n)) s.destroy();
-      if (!p.socks.length && p.timer) {
-        clearInterval(p.timer);
-        p.timer = null;
-      }
-    }, p.purge);
+    p.timer = setInterval(() => purge(srv, p), p.purge);
     p.timer.unref();
   }
   return true;
@@ -92,9 +93,26 @@ export function takeIdle(srv: RtServer, firstRequest: boolean): net.Socket | nul
     const s = p.socks.pop()!;
     if (s.destroyed || !s.writable) continue;
     for (const e of ['data', 'end', 'error', 'close', 'drain']) s.removeAllListeners(e);
+    if (srv.cur > p.maxUsed) p.maxUsed = srv.cur;
     return s;
   }
   return null;
+}
+
+/** closes half of the idle connections beyond the estimated need */
+function purge(srv: RtServer, p: Pool): void {
+  const exceed = srv.cur + p.socks.length - Math.max(p.maxUsed, p.estNeed);
+  p.estNeed = (p.estNeed + p.maxUsed) >> 1;
+  if (p.estNeed < p.maxUsed) p.estNeed = p.maxUsed;
+  p.maxUsed = srv.cur;
+  if (exceed > 0) {
+    const n = Math.min(p.socks.length, (exceed >> 1) + (exceed & 1));
+    for (const s of p.socks.splice(0, n)) s.destroy();
+  }
+  if (!p.socks.length && p.timer) {
+    clearInterval(p.timer);
+    p.timer = null;
+  }
 }
 
 /** Closes every pooled connection (stop). */

@@ -4,13 +4,18 @@
  * server (connect / reuse) → request body → response head → http-response
  * rules → response body → log — then keep-alive or close.
  *
- * Bytes stay in Buffers: heads are parsed once into an HttpMessage and
- * written back by the codec; bodies are forwarded as the slices that came
- * in, their framing only followed (BodyReader), never copied.
+ * The HTTP/1 message layer (h1/) does the parsing and the writing: heads are
+ * parsed once into an HttpMessage (H1Parser) and written back as HAProxy 2.6
+ * writes them (FrontConn for the client side, BackConn for the server side,
+ * which also decide keep-alive or close); bodies are decoded without copies
+ * (BodyDecoder) and forwarded as the slices that came in, re-chunked one
+ * chunk per read (BodyBatch). As in HAProxy, a whole read is parsed before
+ * any of it is forwarded, so a framing error in it answers before the
+ * server sees anything.
  */
 import type net from 'node:net';
 import type { LbRequest } from '../api.js';
-import { release } from '../backend.js';
+import { release, retryPlan } from '../backend.js';
 import { Connector, type ConnectFailure, type ConnectOwner } from '../connect.js';
 import type { Listener } from '../listener.js';
 import type { RtProxy, RtServer } from '../model.js';
@@ -18,70 +23,77 @@ import { chooseBackend } from '../switching.js';
 import { StreamTimer, type TimerMode, type TimerOwner } from '../timer.js';
 import type { Termination } from '../stream.js';
 import {
-  BodyReader,
-  MF_BODYLESS,
-  MF_CONN_CLO,
-  MF_CONN_KAL,
+  BackConn,
+  BodyBatch,
+  BodyDecoder,
+  FrontConn,
+  H1Parser,
+  NEED_MORE,
+  PARSE_ERROR,
+  BODY_CHUNKED,
+  BODY_CLOSE,
   MF_CONN_UPG,
   MF_INTERIM,
   MF_TUNNEL,
-  MF_VER_11,
-  MF_XFER_ENC,
-  parseRequestHead,
-  parseResponseHead,
-  serializeRequestHead,
-  serializeResponseHead,
-  type ParseLimits,
-} from './codec.js';
-import type { HttpMessage } from './h1/message.js';
-import { builtinError } from './reply.js';
+  WANT_CLO,
+  type CaseMap,
+  type HttpMessage,
+} from './h1/index.js';
+import { builtinReply, rawError, renderReply } from './errors.js';
 import { putIdle, takeIdle } from './pool.js';
+import { httpConfOf, httpMode, limitsOf, retryPolicyOf, type ProxyHttpConf, RE_CONN_FAILED, RE_DISCONNECTED, RE_JUNK_REQUEST, RE_TIMEOUT, type Limits, type RetryPolicy } from './settings.js';
 import { StreamContext } from '../sample-context.js';
+import { afterResponseRules, errorBytes, hasAfterResponse, httpRequestRules, httpResponseRules, sendReply, silentDrop, useServer, type Tracer } from '../rules/index.js';
+import { persistHttpRequest, persistHttpResponse, type PersistTxn } from '../persist/index.js';
+import { addUniqueIdHeader, logHttpError, logHttpTxn, type StreamLog } from '../log/logger.js';
 
-type State = 'idle' | 'head' | 'connect' | 'req-body' | 'wait-res' | 'res-body' | 'tunnel' | 'closing' | 'closed';
+/**
+ * idle: waiting for a request; head: a request head is arriving; txn: a
+ * request is being handled (its body, the server, the response); tunnel:
+ * bytes pass both ways (CONNECT, 101); closing: the client connection ends.
+ */
+type State = 'idle' | 'head' | 'txn' | 'tunnel' | 'closing' | 'closed';
+
+/** where the response of the current transaction is */
+type ResPhase = 'none' | 'head' | 'body' | 'done';
 
 export type ConnMode = 'keep-alive' | 'server-close' | 'close';
 
-const LIMITS: ParseLimits = { maxHead: 16384 - 1024, maxHeaders: 101 };
+/** bodies up to this size are copied behind their head to leave in one write */
+const SMALL_BODY = 4096;
 
-/**
- * Connection mode toward the server from the frontend and backend options
- * (the strictest wins). The client side closes only for the frontend's
- * `option httpclose` (HAProxy 2.6's documented split).
- */
+const CONTINUE_100 = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+
+/** Connection mode toward the server from the frontend and backend options (the strictest wins). */
 export function connMode(fe: RtProxy, be: RtProxy | null): ConnMode {
-  const has = (o: string) => fe.option(o) || (be !== null && be.option(o));
-  if (has('httpclose') || has('forceclose')) return 'close';
-  if (has('http-server-close')) return 'server-close';
+  const m = [httpMode(fe), be ? httpMode(be) : 'kal'];
+  if (m.includes('clo')) return 'close';
+  if (m.includes('scl')) return 'server-close';
   return 'keep-alive';
 }
 
 export function clientCloses(fe: RtProxy): boolean {
-  return fe.option('httpclose') || fe.option('forceclose');
+  return httpMode(fe) === 'clo';
 }
+
 
 export class HttpSession implements TimerOwner, ConnectOwner {
   readonly timer: StreamTimer;
   state: State = 'idle';
   term: Termination = { cause: '-', phase: '-' };
-  /** unparsed client bytes (a partial head, or pipelined requests) */
+  /** log timestamps of the current transaction, set by the runtime when the frontend logs */
+  slog: StreamLog | null = null;
+  /** client bytes not handled yet: the next pipelined request, or bytes held until a tunnel is up */
   private buf: Buffer | null = null;
-  /** server bytes not yet consumed (a partial response head) */
-  private sbuf: Buffer | null = null;
   req: HttpMessage | null = null;
   res: HttpMessage | null = null;
   be: RtProxy | null = null;
   server: RtServer | null = null;
   srv: net.Socket | null = null;
-  private srvBe: RtProxy | null = null;
   private connector: Connector | null = null;
-  private reqBody: BodyReader | null = null;
-  private resBody: BodyReader | null = null;
-  /** request body bytes read while the server connection is being made */
-  private pending: Buffer[] = [];
+  /** what cookie persistence decided for the current transaction */
+  persist: PersistTxn | null = null;
   private txnCount = 0;
-  private clientClose = false;
-  private serverClose = false;
   private cliEnded = false;
   private cliClosed = false;
   private finished = false;
@@ -94,6 +106,45 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     return (this.ctx ??= new StreamContext(this));
   }
 
+  // --- HTTP/1 message layer state -------------------------------------------
+  private readonly lim: Limits;
+  private readonly reqP: H1Parser;
+  private resP: H1Parser | null = null;
+  private readonly reqDec: BodyDecoder;
+  private readonly resDec: BodyDecoder;
+  /** client side: keep-alive or close, response heads */
+  private readonly front: FrontConn;
+  /** server side: request heads, whether the server connection can be kept */
+  private readonly back: BackConn;
+  /** request body ranges not written yet (read while connecting, or in the current read) */
+  private readonly qbatch = new BodyBatch();
+  private readonly rbatch = new BodyBatch();
+  /** h1-case-adjust maps for requests (option h1-case-adjust-bogus-server) and responses (-bogus-client) */
+  private caseReq: CaseMap | null = null;
+  private readonly caseRes: CaseMap | null;
+  /** no read of this connection was handled yet (a framing error then gets the raw 400) */
+  private firstRead = true;
+  /** the request head went to the server */
+  private headSent = false;
+  private resPhase: ResPhase = 'none';
+  /** the response went out before the request was complete: its remaining body is dropped */
+  private draining = false;
+  /** option http-buffer-request: waiting for the body before the rules (bodyWaited: done once) */
+  private waitingBody = false;
+  private bodyWaited = false;
+  /** the server connection cannot be reused after this transaction */
+  private srvSpoiled = false;
+  /** bytes sent to the server for this request, kept for a layer-7 retry (retry-on) */
+  private replay: Buffer[] | null = null;
+  private replayBytes = 0;
+  private retryPolicy: RetryPolicy | null = null;
+  /** connection and layer-7 retries used by this transaction (they share `retries`) */
+  private retriesUsed = 0;
+  /** the process is stopping softly: no more keep-alive */
+  private stopping = false;
+  private readonly feConf: ProxyHttpConf;
+  private beConf: ProxyHttpConf | null = null;
+
   constructor(
     readonly cli: net.Socket,
     readonly fe: RtProxy,
@@ -103,6 +154,14 @@ export class HttpSession implements TimerOwner, ConnectOwner {
   ) {
     this.timer = new StreamTimer(this);
     if (first && first.length) this.buf = first;
+    const lim = (this.lim = limitsOf(fe));
+    this.reqP = new H1Parser({ acceptInvalid: fe.option('accept-invalid-http-request'), ...lim });
+    this.reqDec = new BodyDecoder(lim);
+    this.resDec = new BodyDecoder({ response: true, ...lim });
+    const fc = (this.feConf = httpConfOf(fe));
+    this.front = new FrontConn(fc.mode);
+    this.back = new BackConn(fc.mode, fc.mode, false);
+    this.caseRes = fc.caseRes;
   }
 
   start(): void {
@@ -114,7 +173,11 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     cli.on('drain', this.onCliDrain);
     this.waitRequest();
     cli.resume();
-    if (this.buf) this.parseHead();
+    if (this.buf) {
+      const b = this.buf;
+      this.buf = null;
+      this.onCliData(b);
+    }
   }
 
   // --- request ------------------------------------------------------------
@@ -122,65 +185,89 @@ export class HttpSession implements TimerOwner, ConnectOwner {
   private waitRequest(): void {
     this.state = 'idle';
     const t = this.fe.timeouts;
-    // the first request has `timeout http-request`; later ones wait `timeout http-keep-alive` first
-    if (this.txnCount === 0) this.timer.arm('http-request', t.httpRequest);
-    else this.timer.arm('http-keep-alive', t.httpKeepAlive);
+    // the first request has `timeout http-request`; later ones wait `timeout http-keep-alive` first;
+    // `timeout client` bounds both (HAProxy's connection timeout runs too)
+    if (this.txnCount === 0) this.timer.arm('http-request', minSet(t.httpRequest, t.client));
+    else this.timer.arm('http-keep-alive', minSet(t.httpKeepAlive, t.client));
   }
 
   private readonly onCliData = (chunk: Buffer): void => {
     switch (this.state) {
       case 'idle':
         this.state = 'head';
-        if (this.txnCount > 0) this.timer.arm('http-request', this.fe.timeouts.httpRequest);
+        if (this.txnCount > 0) this.timer.arm('http-request', minSet(this.fe.timeouts.httpRequest, this.fe.timeouts.client));
       // fall through
       case 'head':
-        this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
-        this.parseHead();
-        return;
-      case 'connect':
-      case 'req-body':
-        this.timer.touch();
-        this.forwardReqBody(chunk);
-        return;
+        this.parseHead(chunk);
+        break;
+      case 'txn':
+        if (!this.reqDec.done) {
+          this.timer.touch();
+          this.forwardReqBody(chunk);
+        } else this.hold(chunk);
+        break;
       case 'tunnel':
         this.timer.touch();
-        if (!this.srv!.write(chunk)) this.cli.pause();
-        return;
+        if (this.srv && !this.srv.write(chunk)) this.cli.pause();
+        break;
       default:
-        // the next pipelined request: kept until this transaction ends
-        this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
-        this.cli.pause();
+        // closing: what the client still sends is dropped
+        break;
     }
+    this.firstRead = false;
   };
 
-  private parseHead(): void {
-    const buf = this.buf!;
-    const r = parseRequestHead(buf, LIMITS);
-    if (r.kind === 'more') {
-      if (this.state === 'idle') this.state = 'head';
-      return;
-    }
-    if (r.kind === 'error') {
-      this.term = { cause: 'P', phase: 'R' };
-      return this.replyAndClose(r.status);
-    }
-    this.buf = r.used < buf.length ? buf.subarray(r.used) : null;
-    this.req = r.msg;
-    this.res = null;
-    this.txnCount++;
+  /** keeps client bytes for later (next pipelined request, tunnel data) and stops reading */
+  private hold(chunk: Buffer): void {
+    this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
     this.cli.pause();
+  }
+
+  private parseHead(chunk: Buffer): void {
+    if (this.slog && this.slog.tIdle < 0) this.slog.tIdle = Date.now();
+    const r = this.reqP.parse(chunk, 0, chunk.length);
+    if (r === NEED_MORE) return; // the parser keeps the bytes
+    if (r === PARSE_ERROR) {
+      this.term = { cause: 'P', phase: 'R' };
+      return this.rawErrorAndClose(this.reqP.errorStatus);
+    }
+    const req = this.reqP.message;
+    this.req = req;
+    this.res = null;
+    if (this.slog) this.slog.request(req);
+    this.txnCount++;
+    this.front.reset();
+    this.front.requestIn(req, this.stopping);
+    this.back.reset();
+    this.headSent = false;
+    this.resPhase = 'none';
+    this.srvSpoiled = false;
+    this.draining = false;
+    this.waitingBody = false;
+    this.bodyWaited = false;
+    this.replay = null;
+    this.replayBytes = 0;
+    this.retriesUsed = 0;
+    this.state = 'txn';
+    // the body bytes of this read are decoded before anything is forwarded
+    const dec = this.reqDec.start(req);
+    if (r < chunk.length) {
+      const n = dec.decode(chunk, r, chunk.length, this.qbatch);
+      if (n < 0) return this.requestBodyError(true);
+      if (r + n < chunk.length) this.hold(chunk.subarray(r + n));
+    }
     this.processRequest();
   }
 
   private processRequest(): void {
     const req = this.req!;
-    this.clientClose = !(req.flags & MF_VER_11) ? !(req.flags & MF_CONN_KAL) : (req.flags & MF_CONN_CLO) !== 0;
-    // Transfer-Encoding with Content-Length: forwarded without the length, then the connection closes
-    if (req.flags & MF_XFER_ENC && req.headers.has('content-length')) this.clientClose = true;
     // monitor-uri answers before any rule
-    const mon = this.fe.conf.directives.find((d) => d.keyword === 'monitor-uri');
-    if (mon && pathOf(req.uri) === mon.args[0]) return this.reply(200);
-    // http-request rules run here (rules engine)
+    const mon = this.feConf.monitorUri;
+    if (mon !== undefined && pathOf(req.uri) === mon) return this.reply(200);
+    // option http-buffer-request: the body (up to a buffer) is waited for before the rules
+    if (!this.reqDec.done && !this.bodyWaited && this.feConf.bufferRequest) return this.waitBody();
+    // http-request rules run here (rules engine): tcp-request content, http-request, redirect
+    if (!httpRequestRules(this, this.fe)) return;
     const be = chooseBackend(this.fe, this);
     if (!be) {
       this.term = { cause: 'P', phase: 'R' };
@@ -189,38 +276,49 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     this.be = be;
     be.beconn++;
     be.totalConns++;
-    const mode = connMode(this.fe, be);
-    if (clientCloses(this.fe)) this.clientClose = true;
-    this.prepareRequest(mode);
-    this.reqBody = new BodyReader(req);
+    // the backend's own rules, then use-server (rules engine)
+    if (be !== this.fe && !httpRequestRules(this, be)) return;
+    const direct = useServer(be, this, this.ruleTrace);
+    // cookie persistence: may force the server and rewrites the Cookie headers
+    this.persist = persistHttpRequest(be, req, this, direct);
+    if (this.slog) addUniqueIdHeader(this, this.slog);
+    this.forwardFor(req);
+    const back = this.back;
+    const bc = (this.beConf = httpConfOf(be));
+    back.beMode = bc.mode;
+    back.pretendKeepalive = bc.pretendKeepalive;
+    this.caseReq = bc.caseReq;
+    this.retryPolicy = retryPolicyOf(be);
     // balancing runs for every request; a kept connection is reused only if the same server comes out
-    this.state = 'connect';
     this.connector = new Connector(be, this);
-    this.connector.start();
+    // a retry-on list without conn-failure: a failed connection is not retried
+    if (!(this.retryPolicy.flags & RE_CONN_FAILED)) this.connector.retries = be.retries;
+    this.connector.start(direct ?? this.persist?.direct, this.persist?.force);
     // request body bytes may arrive while connecting
-    this.cli.resume();
-    if (this.buf) {
-      const b = this.buf;
-      this.buf = null;
-      this.forwardReqBody(b);
-    }
+    if (!this.reqDec.done && this.state === 'txn') this.cli.resume();
   }
 
-  /** Connection header handling toward the server, as HAProxy's H1 layer does it. */
-  private prepareRequest(mode: ConnMode): void {
+  /** HAProxy's http_wait_for_request_body: 100-continue for an expecting 1.1 client, then the body */
+  private waitBody(): void {
     const req = this.req!;
-    const h = req.headers;
-    const upgrade = (req.flags & MF_CONN_UPG) !== 0;
-    stripConnTokens(h);
-    this.serverClose = mode !== 'keep-alive';
-    if (upgrade) {
-      setConnToken(h, 'upgrade');
+    this.bodyWaited = true;
+    this.waitingBody = true;
+    if (req.isVer11) {
+      const i = req.headers.indexOf('expect');
+      if (i >= 0 && req.headers.values[i].toLowerCase() === '100-continue') {
+        this.cli.write(CONTINUE_100);
+        req.headers.removeAt(i);
+      }
     }
-    if (this.serverClose) {
-      const pretend = this.fe.option('http-pretend-keepalive') || this.be!.option('http-pretend-keepalive');
-      if (req.flags & MF_VER_11 && !pretend) setConnToken(h, 'close');
-    } else if (!(req.flags & MF_VER_11)) setConnToken(h, 'keep-alive');
-    this.forwardFor(req);
+    this.timer.arm('http-request', this.fe.timeouts.httpRequest);
+    if (!this.buf) this.cli.resume();
+  }
+
+  /** the waited-for body is in (or a buffer's worth of it): the request goes on */
+  private bodyArrived(): void {
+    this.waitingBody = false;
+    this.cli.pause();
+    this.processRequest();
   }
 
   private forwardFor(req: HttpMessage): void {
@@ -272,16 +370,20 @@ export class HttpSession implements TimerOwner, ConnectOwner {
   }
 
   established(sock: net.Socket, srv: RtServer): void {
+    // connection retries and layer-7 retries share the backend's `retries`
+    const c = this.connector;
+    if (c && this.retryPolicy && this.retryPolicy.flags & RE_CONN_FAILED && c.retries > this.retriesUsed) this.retriesUsed = c.retries;
     this.connector = null;
     this.srv = sock;
     this.server = srv;
-    this.srvBe = this.be;
     this.poolIdle();
     sock.on('data', this.onSrvData);
     sock.on('end', this.onSrvEnd);
     sock.on('error', this.onSrvError);
     sock.on('close', this.onSrvClose);
     sock.on('drain', this.onSrvDrain);
+    if (this.state !== 'txn') return this.dropServer();
+    if (this.replay) return this.resend();
     this.sendHead();
   }
 
@@ -295,179 +397,303 @@ export class HttpSession implements TimerOwner, ConnectOwner {
 
   private sendHead(): void {
     const srv = this.srv!;
-    srv.write(serializeRequestHead(this.req!));
-    const pend = this.pending;
-    this.pending = [];
-    for (const b of pend) srv.write(b);
-    if (this.reqBody!.done) this.requestSent();
+    const req = this.req!;
+    const sname = this.beConf?.sendNameHeader;
+    const head = this.back.requestHead(req, {
+      caseMap: this.caseReq,
+      serverNameHeader: sname,
+      serverName: sname ? this.server?.name : undefined,
+    });
+    this.headSent = true;
+    this.resPhase = 'head';
+    // a request sent whole at once is kept for a layer-7 retry (HAProxy's l7 buffer)
+    const keep = this.retryPolicy !== null && (this.retryPolicy.flags & ~RE_CONN_FAILED || this.retryPolicy.statuses.size) && this.reqDec.done;
+    const body = this.qbatch.bytes > 0 || (this.reqDec.done && this.back.out.mode === BODY_CHUNKED);
+    if (body) srv.cork();
+    if (keep) {
+      const hb = Buffer.from(head, 'latin1');
+      this.replay = [hb];
+      this.replayBytes = hb.length;
+      srv.write(hb);
+    } else srv.write(head, 'latin1');
+    if (body) {
+      this.flushReqBody();
+      srv.uncork();
+    }
+    if (this.replay && this.replayBytes > this.lim.bufsize) this.replay = null;
+    this.resP ??= new H1Parser({ response: true, ...this.lim });
+    this.resP.reset();
+    this.resP.acceptInvalid = this.beConf!.acceptInvalidRes;
+    this.resP.requestMethod = req.meth;
+    this.resP.requestUpgrade = (req.flags & MF_CONN_UPG) !== 0;
+    if (this.reqDec.done) this.requestSent();
     else {
-      this.state = 'req-body';
-      this.timer.arm('data', this.dataTimeout(), true);
-      this.cli.resume();
-      if (this.buf) {
-        const b = this.buf;
-        this.buf = null;
-        this.forwardReqBody(b);
+      // the response wait starts with the request: `timeout server` (refreshed while the body flows)
+      this.timer.arm('server', this.be!.timeouts.server, true);
+      if (!this.buf) this.cli.resume();
+    }
+  }
+
+  /** writes the request body ranges collected so far (one chunk when re-chunked) */
+  private flushReqBody(): void {
+    const srv = this.srv;
+    if (!srv || !this.headSent) return;
+    const dec = this.reqDec;
+    if (!this.qbatch.bytes && !dec.done) return;
+    const parts = this.qbatch.take(this.back.out.mode, dec.done, dec.trailers, this.caseReq);
+    let ok = true;
+    for (let i = 0; i < parts.length; i++) {
+      ok = srv.write(parts[i]);
+      if (this.replay) {
+        this.replay.push(parts[i]);
+        this.replayBytes += parts[i].length;
       }
     }
+    if (!ok) this.cli.pause();
   }
 
   private forwardReqBody(chunk: Buffer): void {
-    const body = this.reqBody!;
-    if (body.done) {
-      // pipelined bytes of the next request
-      this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
-      this.cli.pause();
+    const dec = this.reqDec;
+    const n = dec.decode(chunk, 0, chunk.length, this.qbatch);
+    if (n < 0) return this.requestBodyError(this.firstRead);
+    if (n < chunk.length) this.hold(chunk.subarray(n));
+    if (this.waitingBody) {
+      if (dec.done || this.qbatch.bytes >= this.lim.bufsize - this.lim.maxrewrite) this.bodyArrived();
       return;
     }
-    const n = body.feed(chunk);
-    if (n < 0) {
-      this.term = { cause: 'P', phase: 'R' };
-      return this.replyAndClose(400);
+    if (this.draining) {
+      this.qbatch.take(0, false);
+      if (dec.done) {
+        this.draining = false;
+        this.endTransaction();
+      }
+      return;
     }
-    const part = n === chunk.length ? chunk : chunk.subarray(0, n);
-    if (this.srv && this.state === 'req-body') {
-      if (!this.srv.write(part)) this.cli.pause();
-    } else this.pending.push(part);
-    if (n < chunk.length) {
-      this.buf = this.buf ? Buffer.concat([this.buf, chunk.subarray(n)]) : chunk.subarray(n);
-      this.cli.pause();
-    }
-    if (body.done && this.state === 'req-body') this.requestSent();
+    if (this.headSent) {
+      this.flushReqBody();
+      if (dec.done) this.requestSent();
+    } else if (this.qbatch.bytes > this.lim.bufsize) this.cli.pause(); // resumed once the head is sent
   }
 
+  /** the request was fully sent to the server */
   private requestSent(): void {
-    this.state = 'wait-res';
-    this.cli.pause();
-    this.timer.arm('server', this.be!.timeouts.server);
-    if (this.sbuf) this.parseResponse();
+    if (this.resPhase === 'head') this.timer.arm('server', this.be!.timeouts.server);
+    if (this.buf) this.cli.pause();
+  }
+
+  /** a framing error in the request body */
+  private requestBodyError(sameRead: boolean): void {
+    this.term = { cause: 'P', phase: 'R' };
+    // in the first read nothing was forwarded: the multiplexer answers itself
+    if (sameRead && this.firstRead) return this.rawErrorAndClose(this.reqDec.errorStatus);
+    this.dropServer();
+    this.front.want = WANT_CLO;
+    this.reply(this.reqDec.errorStatus || 400);
   }
 
   // --- response -----------------------------------------------------------
 
   private readonly onSrvData = (chunk: Buffer): void => {
-    switch (this.state) {
-      case 'req-body':
-      case 'wait-res':
-        this.sbuf = this.sbuf ? Buffer.concat([this.sbuf, chunk]) : chunk;
-        if (this.state === 'wait-res') this.parseResponse();
-        else if (this.sbuf.length > LIMITS.maxHead) this.parseResponse();
+    switch (this.resPhase) {
+      case 'head':
+        this.parseResponse(chunk, 0);
         return;
-      case 'res-body':
+      case 'body':
         this.timer.touch();
-        this.forwardResBody(chunk);
-        return;
-      case 'tunnel':
-        this.timer.touch();
-        if (!this.cli.write(chunk)) this.srv!.pause();
+        this.forwardResBody(chunk, 0);
         return;
       default:
-        // bytes from an idle server connection: it cannot be reused
-        this.dropServer();
+        if (this.state === 'tunnel') {
+          this.timer.touch();
+          if (!this.cli.write(chunk)) this.srv?.pause();
+          return;
+        }
+        // bytes from a server that has nothing to answer: it cannot be reused
+        this.srvSpoiled = true;
+        if (this.resPhase !== 'done') this.dropServer();
     }
   };
 
-  private parseResponse(): void {
-    const r = parseResponseHead(this.sbuf!, this.req!.meth, LIMITS);
-    if (r.kind === 'more') return;
-    if (r.kind === 'error') {
-      this.term = { cause: 'S', phase: 'H' };
-      this.dropServer();
-      return this.reply(502);
-    }
-    const buf = this.sbuf!;
-    this.sbuf = r.used < buf.length ? buf.subarray(r.used) : null;
-    const res = r.msg;
+  private parseResponse(chunk: Buffer, pos: number): void {
+    const p = this.resP!;
+    const r = p.parse(chunk, pos, chunk.length);
+    if (r === NEED_MORE) return;
+    if (r === PARSE_ERROR) return this.badResponse(RE_JUNK_REQUEST, 502);
+    const res = p.message;
+    pos += r;
     if (res.flags & MF_INTERIM) {
-      // 1xx: forwarded, then the final response follows
-      this.cli.write(serializeResponseHead(res));
-      if (this.sbuf) this.parseResponse();
+      // 1xx: forwarded at once, then the final response follows
+      this.cli.write(this.front.responseHead(res, { caseMap: this.caseRes }), 'latin1');
+      p.requestMethod = this.req!.meth;
+      if (pos < chunk.length) this.parseResponse(chunk, pos);
       return;
     }
-    this.res = res;
-    // http-response rules run here (rules engine)
-    if (res.flags & MF_TUNNEL && res.status === 101) return this.startTunnel(res);
-    this.resBody = new BodyReader(res);
-    const srvCloses = (!(res.flags & MF_VER_11) && !(res.flags & MF_CONN_KAL)) || (res.flags & MF_CONN_CLO) !== 0;
-    if (srvCloses || this.resBody.closeDelimited) this.serverClose = true;
-    if (this.resBody.closeDelimited) this.clientClose = true;
-    if (res.flags & MF_XFER_ENC && res.headers.has('content-length')) this.clientClose = true;
-    this.prepareResponse(res);
-    this.cli.write(serializeResponseHead(res));
-    this.state = 'res-body';
-    this.timer.arm('data', this.dataTimeout(), true);
-    if (this.resBody.done) return this.responseSent();
-    if (this.sbuf) {
-      const b = this.sbuf;
-      this.sbuf = null;
-      this.forwardResBody(b);
+    // retry-on <status>: the response is dropped and the request sent again
+    const pol = this.retryPolicy;
+    if (pol && pol.statuses.size && pol.statuses.has(res.status) && this.l7Retry()) return;
+    this.replay = null;
+    this.back.responseIn(res);
+    const dec = this.resDec.start(res);
+    let n = 0;
+    if (pos < chunk.length && !(res.flags & MF_TUNNEL)) {
+      n = dec.decode(chunk, pos, chunk.length, this.rbatch);
+      if (n < 0) {
+        this.rbatch.take(0, false);
+        return this.badResponse(0, 502);
+      }
     }
+    this.res = res;
+    this.resPhase = 'body';
+    if (this.slog) this.slog.response(res);
+    // http-response rules run here (rules engine)
+    if (!httpResponseRules(this)) return;
+    persistHttpResponse(this.persist, this.server, res);
+    // http-after-response rules (rules engine): an error there answers 500 instead
+    if (hasAfterResponse(this) && !afterResponseRules(this, res)) return sendReply(this, builtinReply(500), 500, true);
+    const head = this.front.responseHead(res, { caseMap: this.caseRes, requestDone: this.reqDec.done, stopping: this.stopping });
+    if (res.flags & MF_TUNNEL) {
+      this.cli.write(head, 'latin1');
+      return this.startTunnel(pos < chunk.length ? chunk.subarray(pos) : null);
+    }
+    this.writeResBody(head);
+    this.timer.arm('data', this.dataTimeout(), true);
+    if (dec.done) this.responseDone(pos + n < chunk.length);
   }
 
-  private prepareResponse(res: HttpMessage): void {
-    const h = res.headers;
-    stripConnTokens(h);
-    const req = this.req!;
-    if (this.clientClose) {
-      if (res.flags & MF_VER_11) setConnToken(h, 'close');
-    } else if (!(req.flags & MF_VER_11) || !(res.flags & MF_VER_11)) setConnToken(h, 'keep-alive');
+  /** writes the body ranges collected (re-chunked as needed), after `head` when given, in one write if small */
+  private writeResBody(head?: string): void {
+    const dec = this.resDec;
+    const cli = this.cli;
+    const parts = this.rbatch.take(this.front.out.mode, dec.done, dec.trailers, this.caseRes);
+    let ok = true;
+    if (this.front.out.skipBody || !parts.length) {
+      if (head !== undefined) ok = cli.write(head, 'latin1');
+    } else if (head !== undefined && parts.length === 1 && parts[0].length <= SMALL_BODY) {
+      // head and a small body leave in one write (one syscall, no writev)
+      const b = Buffer.allocUnsafe(head.length + parts[0].length);
+      b.write(head, 0, 'latin1');
+      parts[0].copy(b, head.length);
+      ok = cli.write(b);
+    } else {
+      cli.cork();
+      if (head !== undefined) cli.write(head, 'latin1');
+      for (let i = 0; i < parts.length; i++) ok = cli.write(parts[i]);
+      cli.uncork();
+    }
+    if (!ok) this.srv?.pause();
   }
 
-  private forwardResBody(chunk: Buffer): void {
-    const body = this.resBody!;
-    const n = body.feed(chunk);
+  private forwardResBody(chunk: Buffer, pos: number): void {
+    const dec = this.resDec;
+    const n = dec.decode(chunk, pos, chunk.length, this.rbatch);
     if (n < 0) {
+      // the head went out already: the client connection is cut
+      this.rbatch.take(0, false);
       this.term = { cause: 'S', phase: 'D' };
       return this.abortBoth();
     }
-    const part = n === chunk.length ? chunk : chunk.subarray(0, n);
-    if (part.length && !this.cli.write(part)) this.srv?.pause();
-    if (body.done) this.responseSent();
+    this.writeResBody();
+    if (dec.done) this.responseDone(pos + n < chunk.length);
   }
 
-  private responseSent(): void {
-    // the transaction is over (request fully sent earlier)
+  /** the response was fully forwarded; `extra`: the server sent more than the response */
+  private responseDone(extra: boolean): void {
+    this.resPhase = 'done';
+    if (extra) this.srvSpoiled = true;
+    if (this.front.tunnel) return this.startTunnel(null);
+    if (!this.reqDec.done) {
+      // the server answered before the request was complete: its connection
+      // closes, the rest of the request body is read and dropped, then the
+      // client connection goes on
+      this.srvSpoiled = true;
+      this.dropServer();
+      this.draining = true;
+      this.timer.arm('data', this.fe.timeouts.client, true);
+      if (!this.buf) this.cli.resume();
+      return;
+    }
     this.endTransaction();
   }
 
-  private startTunnel(res: HttpMessage): void {
-    this.cli.write(serializeResponseHead(res));
+  /** the server's response is unusable before anything was forwarded: retry, 502, or a silent close */
+  private badResponse(retryFlag: number, status: number): void {
+    const pol = this.retryPolicy;
+    if (retryFlag && pol && pol.flags & retryFlag && this.l7Retry()) return;
+    this.term = { cause: 'S', phase: 'H' };
+    this.dropServer(true);
+    // a failed keep-alive request: closing lets the client retry (HAProxy's abort_keep_alive)
+    if (retryFlag === RE_DISCONNECTED && this.txnCount > 1) return this.closeClient();
+    this.reply(status);
+  }
+
+  /** sends the request again on a new connection (retry-on); false when no retry is left */
+  private l7Retry(): boolean {
+    const be = this.be;
+    const replay = this.replay;
+    if (!be || !replay || this.retriesUsed >= be.retries) return false;
+    this.retriesUsed++;
+    const failed = this.server;
+    this.dropServer();
+    const plan = failed ? retryPlan(be, failed, this.retriesUsed, !!this.persist?.direct, this.persist?.force) : { redispatch: true };
+    if (this.slog) {
+      this.slog.retries = this.retriesUsed;
+      if (plan.redispatch) this.slog.redispatched = true;
+    }
+    this.resPhase = 'none';
+    this.resP?.reset();
+    this.connector = new Connector(be, this);
+    this.connector.retries = this.retryPolicy!.flags & RE_CONN_FAILED ? this.retriesUsed : be.retries;
+    this.connector.start(plan.redispatch || !failed ? undefined : failed);
+    return true;
+  }
+
+  /** the replayed request goes out on the new connection */
+  private resend(): void {
+    const srv = this.srv!;
+    srv.cork();
+    for (const b of this.replay!) srv.write(b);
+    srv.uncork();
+    this.resPhase = 'head';
+    this.requestSent();
+  }
+
+  private startTunnel(first: Buffer | null): void {
     this.state = 'tunnel';
+    this.resPhase = 'done';
+    this.replay = null;
     const t = (this.be ?? this.fe).timeouts.tunnel;
     this.timer.arm('tunnel', t || this.dataTimeout(), true);
-    if (this.sbuf) {
-      this.cli.write(this.sbuf);
-      this.sbuf = null;
-    }
-    if (this.buf) {
-      this.srv!.write(this.buf);
+    if (first && first.length) this.cli.write(first);
+    // client bytes held since the request go through now
+    if (this.buf && this.srv) {
+      this.srv.write(this.buf);
       this.buf = null;
     }
     this.cli.resume();
+    this.srv?.resume();
   }
 
   private endTransaction(): void {
     if (this.be) this.be.beconn--;
-    // log phase goes here
+    if (this.slog) logHttpTxn(this, this.slog, false, this.reqDec, this.res ? this.resDec : undefined);
+    const closeCli = this.front.close || (this.cliEnded && !this.buf);
     this.req = null;
     this.res = null;
-    this.reqBody = null;
-    this.resBody = null;
-    if (this.serverClose || !this.srv) this.dropServer();
+    this.replay = null;
+    this.resPhase = 'none';
+    this.qbatch.take(0, false);
+    this.rbatch.take(0, false);
+    if (this.back.close || this.srvSpoiled || !this.srv) this.dropServer();
     else this.parkServer();
-    if (this.clientClose || (this.cliEnded && !this.buf)) {
-      this.state = 'closing';
-      this.timer.clear();
-      this.cli.end();
-      return;
-    }
+    if (closeCli) return this.closeClient();
     this.be = null;
     this.waitRequest();
+    if (this.slog) this.slog.next(this.cli.bytesRead - (this.buf ? this.buf.length : 0), this.cli.bytesWritten);
     this.cli.resume();
-    if (this.buf) {
-      this.state = 'head';
-      this.timer.arm('http-request', this.fe.timeouts.httpRequest);
-      this.parseHead();
+    const b = this.buf;
+    if (b) {
+      this.buf = null;
+      this.onCliData(b);
     }
   }
 
@@ -478,12 +704,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
       this.cli.end();
       return;
     }
-    if (this.state === 'res-body' && this.resBody?.closeDelimited) {
-      this.dropServer();
-      this.endTransaction();
-      return;
-    }
-    this.srv?.end();
+    this.serverGone();
   };
 
   private readonly onSrvError = (): void => {
@@ -491,35 +712,51 @@ export class HttpSession implements TimerOwner, ConnectOwner {
   };
 
   private readonly onSrvClose = (): void => {
-    const st = this.state;
-    const sock = this.srv;
-    this.srv = null;
-    if (sock && this.server) {
-      release(this.server);
-      this.server = null;
-    }
-    this.sbuf = null;
-    if (st === 'req-body' || st === 'wait-res') {
-      // the server went away without an answer
-      this.term = { cause: 'S', phase: 'H' };
-      return this.reply(502);
-    }
-    if (st === 'res-body') {
-      // truncated response: the client connection is closed as is
-      this.term = { cause: 'S', phase: 'D' };
-      return this.abortBoth();
-    }
-    if (st === 'tunnel') {
+    if (this.state === 'tunnel') {
+      this.srv = null;
+      if (this.server) {
+        release(this.server);
+        this.server = null;
+      }
       this.cli.destroySoon();
+      return;
     }
+    this.serverGone();
   };
 
+  /** the server closed (FIN or reset) during a transaction */
+  private serverGone(): void {
+    const sock = this.srv;
+    if (!sock) return;
+    switch (this.resPhase) {
+      case 'head': {
+        // nothing forwarded yet: an empty response, or a truncated head
+        const partial = this.resP !== null && this.resP.pending > 0;
+        return this.badResponse(partial ? RE_JUNK_REQUEST : RE_DISCONNECTED, 502);
+      }
+      case 'body':
+        if (this.resDec.mode === BODY_CLOSE) {
+          // a close-delimited body ends here
+          this.resDec.eof();
+          this.srvSpoiled = true;
+          this.writeResBody();
+          return this.responseDone(false);
+        }
+        // a truncated response: the client connection is cut as is
+        this.term = { cause: 'S', phase: 'D' };
+        return this.abortBoth();
+      default:
+        this.srvSpoiled = true;
+        this.dropServer();
+    }
+  }
+
   private readonly onSrvDrain = (): void => {
-    if (this.state === 'req-body' || this.state === 'tunnel') this.cli.resume();
+    if (this.state === 'txn' || this.state === 'tunnel') this.cli.resume();
   };
 
   private readonly onCliDrain = (): void => {
-    if (this.srv && (this.state === 'res-body' || this.state === 'tunnel')) this.srv.resume();
+    if (this.srv && (this.resPhase === 'body' || this.state === 'tunnel')) this.srv.resume();
   };
 
   // --- client side closes -------------------------------------------------
@@ -531,18 +768,18 @@ export class HttpSession implements TimerOwner, ConnectOwner {
         if (this.txnCount === 0 && !this.fe.option('http-ignore-probes')) {
           // an empty first request: HAProxy answers 400 (a probe, logged as BADREQ)
           this.term = { cause: 'C', phase: 'R' };
-          return this.replyAndClose(400);
+          return this.rawErrorAndClose(400);
         }
-        this.cli.end();
-        return;
+        return this.closeClient();
       case 'head':
         // HAProxy answers an incomplete request closed by the client with 400
         this.term = { cause: 'C', phase: 'R' };
-        return this.replyAndClose(400);
+        return this.rawErrorAndClose(400);
       case 'tunnel':
         this.srv?.end();
         return;
       case 'closing':
+        this.cli.destroy();
         return;
       default:
         // the client finished sending: responses to what it sent still go out (pipelining), then we close
@@ -551,7 +788,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
   };
 
   private readonly onCliError = (): void => {
-    if (this.term.cause === '-') this.term = { cause: 'C', phase: this.state === 'res-body' ? 'D' : 'R' };
+    if (this.term.cause === '-') this.term = { cause: 'C', phase: this.resPhase === 'body' ? 'D' : 'R' };
   };
 
   private readonly onCliClose = (): void => {
@@ -574,20 +811,35 @@ export class HttpSession implements TimerOwner, ConnectOwner {
         return;
       case 'http-request':
         this.term = { cause: 'c', phase: 'R' };
-        return this.replyAndClose(408);
+        // a body waited for (http-buffer-request) times out in the stream: its 408 is a reply
+        if (this.waitingBody) return this.reply(408);
+        return this.rawErrorAndClose(408);
       case 'http-keep-alive':
-        this.state = 'closing';
-        this.cli.end();
-        this.cli.destroySoon();
+        return this.closeClient();
+      case 'tarpit': {
+        const done = this.tarpitDone;
+        this.tarpitDone = null;
+        done?.();
         return;
+      }
       case 'server':
-        this.term = { cause: 's', phase: 'H' };
-        this.dropServer();
-        return this.reply(504);
+        return this.serverTimeout();
+      case 'client':
+        // the closing client never closed its side
+        if (this.state === 'closing') this.cli.destroy();
+        return;
       default:
-        this.term = { cause: 'c', phase: 'D' };
+        this.term = { cause: this.resPhase === 'body' ? 's' : 'c', phase: 'D' };
         return this.abortBoth();
     }
+  }
+
+  private serverTimeout(): void {
+    const pol = this.retryPolicy;
+    if (pol && pol.flags & RE_TIMEOUT && this.l7Retry()) return;
+    this.term = { cause: 's', phase: 'H' };
+    this.dropServer(true);
+    this.reply(504);
   }
 
   private dataTimeout(): number {
@@ -597,38 +849,121 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     return c || s;
   }
 
-  // --- replies and ends ---------------------------------------------------
+  // --- rules engine (src/runtime/rules/http.ts) -----------------------------
 
-  /** HAProxy's own response; the client connection stays open unless the request asked to close. */
-  reply(status: number): void {
-    if (this.be && this.state !== 'idle') {
-      /* the transaction ends here */
-    }
+  /** a tracer of rule evaluation (route tool, tests) */
+  ruleTrace?: Tracer;
+  private tarpitDone: (() => void) | null = null;
+
+  /** a reply the rules built (deny, return, redirect, auth, tarpit): sent, then the transaction ends */
+  proxyReply(bytes: Buffer, status: number, close: boolean, abortServer = false): void {
     this.connector?.abort();
     this.connector = null;
-    this.cli.write(builtinError(status, this.clientClose));
-    this.reqBody = null;
-    this.resBody = null;
-    if (status === 400 || status === 408) this.clientClose = true;
-    // a request body not read yet makes the connection unusable
-    if (this.req && !(this.req.flags & MF_BODYLESS)) this.clientClose = true;
+    if (abortServer) {
+      // the server's response (and what followed it) is dropped with its connection
+      this.dropServer();
+      this.rbatch.take(0, false);
+    }
+    if (this.slog) this.slog.status = status;
+    if (bytes.length && !this.cli.destroyed) this.cli.write(bytes);
+    // the request body not received yet makes the connection unusable
+    if (close || !this.reqDec.done) this.front.want = WANT_CLO;
+    // the server connection is left in the middle of this exchange
+    if (this.headSent && this.resPhase !== 'done') this.srvSpoiled = true;
     this.endTransaction();
   }
 
-  private replyAndClose(status: number): void {
-    this.clientClose = true;
-    this.cli.write(builtinError(status, true));
+  /** the whole request (head and body) was received */
+  requestDone(): boolean {
+    return !this.req || this.reqDec.done;
+  }
+
+  /** closes the client connection without a response (reject; silent-drop resets it) */
+  closeNow(reset: boolean): void {
+    this.term = { cause: 'P', phase: 'R' };
+    this.connector?.abort();
+    this.connector = null;
     this.state = 'closing';
     this.timer.clear();
     this.dropServer();
-    this.cli.end();
+    if (reset) silentDrop(this.cli, this.fe.timeouts.client);
+    else this.cli.destroySoon();
+  }
+
+  /** http-request tarpit: the request is held `ms`, then `done` answers */
+  holdTarpit(ms: number, done: () => void): void {
+    // later client bytes are kept, not parsed, while the tarpit runs
+    this.state = 'txn';
+    this.term = { cause: 'P', phase: 'T' };
+    this.tarpitDone = done;
+    if (ms > 0) this.timer.arm('tarpit', ms);
+    else setImmediate(() => this.onTimeout('tarpit'));
+  }
+
+  // --- replies and ends ---------------------------------------------------
+
+  /** HAProxy's own response (503, 502, 504...); the client connection stays open when it can. */
+  reply(status: number): void {
+    this.connector?.abort();
+    this.connector = null;
+    if (this.slog) this.slog.status = status;
+    // errorfiles and http-after-response rules shape HAProxy's own replies (rules engine)
+    const custom = errorBytes(this, status);
+    if (custom) {
+      if (custom.bytes.length) this.cli.write(custom.bytes);
+      if (custom.close) this.front.want = WANT_CLO;
+    } else {
+      const bytes = renderReply(this.front, builtinReply(status), this.reqDec.done || !this.req);
+      this.cli.write(bytes);
+    }
+    if (!this.req) return this.closeClient();
+    if (this.headSent && this.resPhase !== 'done') this.srvSpoiled = true;
+    if (!this.reqDec.done) this.front.want = WANT_CLO;
+    this.endTransaction();
+  }
+
+  /** the multiplexer's own answer (parse errors, 408): raw text, then close */
+  private rawErrorAndClose(status: number): void {
+    this.connector?.abort();
+    this.connector = null;
+    this.cli.write(rawError(status));
+    if (this.slog) {
+      this.slog.status = status;
+      if (this.req) logHttpTxn(this, this.slog, true, this.reqDec);
+      else logHttpError(this, this.slog, status);
+    }
+    this.closeClient();
+  }
+
+  /**
+   * Ends the client connection once what was written is sent (FIN), then the socket goes when the client closes
+   * too or `timeout client-fin` / `timeout client` passes. An idle server
+   * connection kept by this session goes to the server's pool.
+   */
+  private closeClient(): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.state = 'closing';
+    this.connector?.abort();
+    this.connector = null;
+    this.poolIdle();
+    this.dropServer();
+    const cli = this.cli;
+    // (`option nolinger` on a frontend: HAProxy 2.6 still ends client connections with a FIN, observed)
+    cli.end();
+    if (this.cliEnded) {
+      cli.destroySoon();
+      this.timer.clear();
+      return;
+    }
+    // the client's FIN ends it; meanwhile its bytes are read and dropped
+    cli.resume();
+    const t = this.fe.timeouts;
+    this.timer.arm('client', t.clientFin || t.client || 5000);
   }
 
   private abortBoth(): void {
-    this.state = 'closing';
-    this.timer.clear();
     this.dropServer();
-    this.cli.destroySoon();
+    this.closeClient();
   }
 
   /** the server connection stays open, idle, for a later request to the same server */
@@ -645,6 +980,9 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     }
     this.idleSrv = s;
     s.removeListener('close', this.onSrvClose);
+    s.removeListener('end', this.onSrvEnd);
+    s.removeListener('data', this.onSrvData);
+    s.on('data', this.onIdleData);
     s.once('close', this.onIdleClose);
   }
 
@@ -656,6 +994,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     this.idleSrv = null;
     this.idleServer = null;
     s.removeListener('close', this.onIdleClose);
+    s.removeListener('data', this.onIdleData);
     if (!srv || s.destroyed || !s.writable || !putIdle(srv, s)) s.destroy();
   }
 
@@ -667,7 +1006,13 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     }
   };
 
-  private dropServer(): void {
+  /** an idle server must not talk: the connection cannot be reused */
+  private readonly onIdleData = (): void => {
+    this.onIdleClose();
+  };
+
+  /** closes the server connection; `reset`: HAProxy's SI_FL_NOLINGER after an error, or option nolinger */
+  private dropServer(reset = false): void {
     if (this.idleSrv) {
       this.idleSrv.removeListener('close', this.onIdleClose);
       this.idleSrv.destroy();
@@ -678,13 +1023,15 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     if (s) {
       this.srv = null;
       s.removeListener('close', this.onSrvClose);
-      s.destroy();
+      s.removeListener('end', this.onSrvEnd);
+      s.removeListener('data', this.onSrvData);
+      if ((reset || (this.beConf?.nolinger ?? false)) && !s.destroyed) s.resetAndDestroy();
+      else s.destroy();
       if (this.server) {
         release(this.server);
         this.server = null;
       }
     }
-    this.srvBe = null;
   }
 
   private finish(): void {
@@ -693,7 +1040,17 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     this.state = 'closed';
     this.timer.clear();
     if (this.req && this.be) this.be.beconn--;
+    if (this.slog && this.req) logHttpTxn(this, this.slog, false, this.reqDec, this.res ? this.resDec : undefined);
     this.listener.streamEnded(this);
+  }
+
+  /**
+   * Soft stop (the runtime's softStop): an idle keep-alive connection closes
+   * now, a busy one after its current response ("connection: close").
+   */
+  softStop(): void {
+    this.stopping = true;
+    if (this.state === 'idle' && this.txnCount > 0) this.closeClient();
   }
 
   kill(): void {
@@ -701,6 +1058,13 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     this.dropServer();
     this.cli.destroy();
   }
+}
+
+/** the smaller of two timeouts, 0 meaning none */
+function minSet(a: number, b: number): number {
+  if (!a) return b;
+  if (!b) return a;
+  return a < b ? a : b;
 }
 
 function pathOf(uri: string): string {
@@ -712,25 +1076,6 @@ function pathOf(uri: string): string {
   }
   const q = p.indexOf('?');
   return q < 0 ? p : p.slice(0, q);
-}
-
-/** Removes `close` and `keep-alive` from Connection headers (other tokens stay). */
-function stripConnTokens(h: HttpMessage['headers']): void {
-  for (let i = h.length - 1; i >= 0; i--) {
-    if (h.names[i] !== 'connection') continue;
-    const keep = h.values[i]
-      .split(',')
-      .map((t) => t.trim())
-      .filter((t) => t && !/^(close|keep-alive)$/i.test(t));
-    if (keep.length) h.setValueAt(i, keep.join(', '));
-    else h.removeAt(i);
-  }
-}
-
-function setConnToken(h: HttpMessage['headers'], tok: string): void {
-  const i = h.indexOf('connection');
-  if (i < 0) h.add('connection', tok);
-  else if (!h.values[i].toLowerCase().split(',').some((t) => t.trim() === tok)) h.setValueAt(i, `${h.values[i]}, ${tok}`);
 }
 
 function inNet(addr: string, net: string): boolean {

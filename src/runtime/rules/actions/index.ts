@@ -1,0 +1,13 @@
+/**
+ * Every action family, registered in the table (registry.ts). Importing
+ * this module loads them all.
+ */
+import './flow.js';
+import './headers.js';
+import './uri.js';
+import './vars.js';
+import './redirect.js';
+import './misc.js';
+import './legacy.js';
+
+export { findActionDef, allActionDefs, defineActions, HREQ, HRES, HAFT, TCON, TSES, TCNT, TRES, REDIR } from './registry.js';
