@@ -194,6 +194,8 @@ markHonoured(
   '*:option http-ignore-probes',
   '*:option nolinger',
   '*:option forwardfor',
+  '*:option originalto',
+  '*:monitor fail',
   '*:errorfile',
   '*:errorfiles',
   '*:errorloc',

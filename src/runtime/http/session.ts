@@ -20,6 +20,7 @@ import { Connector, type ConnectFailure, type ConnectOwner } from '../connect.js
 import type { Listener } from '../listener.js';
 import type { RtProxy, RtServer } from '../model.js';
 import { chooseBackend } from '../switching.js';
+import { evalCondition } from '../conditions.js';
 import { StreamTimer, type TimerMode, type TimerOwner } from '../timer.js';
 import type { Termination } from '../stream.js';
 import {
@@ -263,7 +264,12 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     const req = this.req!;
     // monitor-uri answers before any rule
     const mon = this.feConf.monitorUri;
-    if (mon !== undefined && pathOf(req.uri) === mon) return this.reply(200);
+    if (mon !== undefined && pathOf(req.uri) === mon) {
+      // `monitor fail` conditions turn the answer into 503
+      const fails = this.fe.conf.monitorFail;
+      const failed = fails?.some((c) => evalCondition(c, this, this.fe) === true);
+      return this.reply(failed ? 503 : 200);
+    }
     // option http-buffer-request: the body (up to a buffer) is waited for before the rules
     if (!this.reqDec.done && !this.bodyWaited && this.feConf.bufferRequest) return this.waitBody();
     // http-request rules run here (rules engine): tcp-request content, http-request, redirect
@@ -321,25 +327,37 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     this.processRequest();
   }
 
+  /**
+   * `option forwardfor` / `option originalto`, as HAProxy 2.6 merges them: on
+   * if the frontend or the backend has it, the backend's header name first,
+   * skipped when the address is in either side's `except` network;
+   * `if-none` keeps a header the client already sent.
+   */
   private forwardFor(req: HttpMessage): void {
-    const o = this.be?.conf.options.get('forwardfor') ?? this.fe.conf.options.get('forwardfor');
-    if (!o || !o.enabled) return;
-    let name = 'x-forwarded-for';
-    let ifNone = false;
-    let except: string | undefined;
-    for (let i = 0; i < o.args.length; i++) {
-      if (o.args[i] === 'header') name = o.args[++i];
-      else if (o.args[i] === 'if-none') ifNone = true;
-      else if (o.args[i] === 'except') except = o.args[++i];
+    const fe = this.fe.conf.options.get('forwardfor');
+    const be = this.be && this.be !== this.fe ? this.be.conf.options.get('forwardfor') : undefined;
+    const on = (fe?.enabled ? fe : undefined) ?? (be?.enabled ? be : undefined);
+    if (on) {
+      const feA = fe?.enabled ? parseFwd(fe.args) : undefined;
+      const beA = be?.enabled ? parseFwd(be.args) : undefined;
+      const name = beA?.header ?? feA?.header ?? 'x-forwarded-for';
+      const ifNone = (feA?.ifNone ?? false) || (beA?.ifNone ?? false);
+      const src = this.addrs.src;
+      const excluded = (feA?.except && inNet(src, feA.except)) || (beA?.except && inNet(src, beA.except));
+      if (!excluded && !(ifNone && req.headers.has(name))) req.headers.add(name, src);
     }
-    const feExcept = this.fe.conf.options.get('forwardfor')?.args;
-    if (feExcept) {
-      const i = feExcept.indexOf('except');
-      if (i >= 0) except = feExcept[i + 1];
+    const feo = this.fe.conf.options.get('originalto');
+    const beo = this.be && this.be !== this.fe ? this.be.conf.options.get('originalto') : undefined;
+    if (feo?.enabled || beo?.enabled) {
+      const feA = feo?.enabled ? parseFwd(feo.args) : undefined;
+      const beA = beo?.enabled ? parseFwd(beo.args) : undefined;
+      const dst = this.addrs.dst;
+      // HAProxy 2.6 adds it for IPv4 destinations only
+      if (/^\d+\.\d+\.\d+\.\d+$/.test(dst)) {
+        const excluded = (feA?.except && inNet(dst, feA.except)) || (beA?.except && inNet(dst, beA.except));
+        if (!excluded) req.headers.add(beA?.header ?? feA?.header ?? 'x-original-to', dst);
+      }
     }
-    if (except && inNet(this.addrs.src, except)) return;
-    if (ifNone && req.headers.has(name)) return;
-    req.headers.add(name, this.addrs.src);
   }
 
   // --- ConnectOwner -------------------------------------------------------
@@ -1076,6 +1094,16 @@ function pathOf(uri: string): string {
   }
   const q = p.indexOf('?');
   return q < 0 ? p : p.slice(0, q);
+}
+
+function parseFwd(args: string[]): { header?: string; ifNone: boolean; except?: string } {
+  const r: { header?: string; ifNone: boolean; except?: string } = { ifNone: false };
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === 'header') r.header = args[++i];
+    else if (args[i] === 'if-none') r.ifNone = true;
+    else if (args[i] === 'except') r.except = args[++i];
+  }
+  return r;
 }
 
 function inNet(addr: string, net: string): boolean {
