@@ -199,6 +199,21 @@ export function rssMiB(pid: number): number {
   }
 }
 
+/**
+ * CPU time (user + system) a process has used so far, in seconds, or NaN when it is
+ * gone. From /proc/PID/stat in clock ticks (USER_HZ, 100 on Linux).
+ */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // fields after the ")" closing the command name: state is field 3, utime 14, stime 15
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Open file descriptors of a process, or -1. */
 export function fdCount(pid: number): number {
   try {

@@ -85,6 +85,7 @@ export function cells(rows: Row[], scenarios: Scenario[], groupTitles: boolean):
       if (r.reused) notes.push(`same load as ${r.reused}: figures reused`);
       if (r.errors) notes.push(`${int(r.errors)} errors in ${int(r.requests ?? 0)} requests`);
       if (r.conns !== undefined) notes.push(`${int(r.conns)} connections held, ${fix(r.perConnKiB, 1)} KiB each${r.connectMs !== undefined ? `; all connected in ${int(r.connectMs)} ms` : ''}`);
+      if (r.cpuPct !== undefined && Number.isFinite(r.cpuPct)) notes.push(`proxy CPU ${fix(r.cpuPct, 0)}% of a core`);
       if (r.primary === 'ms' && r.runs.length) notes.push(`runs: ${r.runs.map((x) => x.toFixed(0)).join(', ')}`);
       const traffic = r.primary === 'rps' || r.primary === 'mibps';
       out.push([

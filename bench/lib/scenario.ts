@@ -36,6 +36,8 @@ export interface Row {
   p99Ms?: number;
   /** RSS of the proxy process after the runs (median), MiB */
   rssMiB?: number;
+  /** CPU the proxy process used during the runs, percent of one core (median) */
+  cpuPct?: number;
   rssGrowthMiB?: number;
   perConnKiB?: number;
   /** idle connections actually held (memory scenario) */

@@ -1,4 +1,4 @@
-/** The bench's pieces that need no load: wrk output parsing, profile summary, table, options. */
+/** The bench's pieces that need no load: wrk output parsing, profile summary, table, options, WebSocket frames. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDoneLine, parseWrkText, doneScript } from '../../bench/lib/wrk.js';
@@ -9,6 +9,8 @@ import { parseArgs, selectScenarios } from '../../bench/run.js';
 import { idleCount } from '../../bench/scenarios/idle.js';
 import { nginxConfig } from '../../bench/lib/origin.js';
 import { generateBigConfig, proxyConfig, rulesConfig } from '../../bench/lib/configs.js';
+import { acceptKey, encodeFrame, FrameDecoder, headerValue, LatencyHistogram, OP_BINARY, OP_CLOSE, OP_PING, OP_TEXT, type WsClientResult } from '../../bench/lib/ws.js';
+import { parseClientLine, runProblem } from '../../bench/scenarios/websocket.js';
 
 const WRK_TEXT = `Running 1s test @ http://127.0.0.1:38689/
   1 threads and 4 connections
@@ -171,5 +173,99 @@ describe('options and helpers', () => {
     assert.equal(r.map.trim().split('\n').length, 10000);
     assert.ok(r.map.includes(`${r.host} `));
     assert.ok(generateBigConfig().split('\n').length > 50000);
+  });
+});
+
+describe('WebSocket frames (echo origin and client of the websocket scenario)', () => {
+  type F = [boolean, number, string];
+  const decodeAll = (d: FrameDecoder, chunks: Buffer[]): F[] => {
+    const got: F[] = [];
+    for (const c of chunks) d.push(c, (fin, op, payload) => got.push([fin, op, payload.toString('latin1')]));
+    return got;
+  };
+
+  it('the RFC 6455 examples encode byte for byte, masked and unmasked', () => {
+    assert.deepEqual([...encodeFrame(OP_TEXT, Buffer.from('Hello'))], [0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]);
+    const mask = Buffer.from([0x37, 0xfa, 0x21, 0x3d]);
+    assert.deepEqual([...encodeFrame(OP_TEXT, Buffer.from('Hello'), mask)], [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+    assert.deepEqual([...encodeFrame(OP_TEXT, Buffer.from('Hel'), null, false).subarray(0, 2)], [0x01, 0x03]);
+  });
+
+  it('payload lengths of 126 and more use the 16-bit and 64-bit forms', () => {
+    assert.deepEqual([...encodeFrame(OP_BINARY, Buffer.alloc(256)).subarray(0, 4)], [0x82, 0x7e, 0x01, 0x00]);
+    assert.deepEqual([...encodeFrame(OP_BINARY, Buffer.alloc(65536)).subarray(0, 10)], [0x82, 0x7f, 0, 0, 0, 0, 0, 1, 0, 0]);
+    assert.equal(encodeFrame(OP_BINARY, Buffer.alloc(125), Buffer.alloc(4)).length, 2 + 4 + 125);
+    assert.equal(encodeFrame(OP_BINARY, Buffer.alloc(65535), Buffer.alloc(4)).length, 4 + 4 + 65535);
+  });
+
+  it('the decoder unmasks and gives the frames back whole, however the bytes are split', () => {
+    const mask = Buffer.from([1, 2, 3, 4]);
+    const big = 'x'.repeat(70000);
+    const frames = [
+      encodeFrame(OP_TEXT, Buffer.from('Hello'), mask),
+      encodeFrame(OP_BINARY, Buffer.from('a'.repeat(300)), null, false),
+      encodeFrame(OP_PING, Buffer.alloc(0), mask),
+      encodeFrame(OP_BINARY, Buffer.from(big), mask),
+      encodeFrame(OP_CLOSE, Buffer.from([0x03, 0xe8])),
+    ];
+    const want: F[] = [[true, OP_TEXT, 'Hello'], [false, OP_BINARY, 'a'.repeat(300)], [true, OP_PING, ''], [true, OP_BINARY, big], [true, OP_CLOSE, '\x03\xe8']];
+    const all = Buffer.concat(frames);
+    assert.deepEqual(decodeAll(new FrameDecoder(), [all]), want);
+    const bytes = new FrameDecoder();
+    const small = Buffer.concat(frames.slice(0, 3));
+    assert.deepEqual(decodeAll(bytes, [...small].map((b) => Buffer.from([b]))), want.slice(0, 3));
+    assert.equal(bytes.buffered, 0);
+    const cuts = new FrameDecoder();
+    const chunks = [all.subarray(0, 3), all.subarray(3, 9), all.subarray(9, 5000), all.subarray(5000, all.length - 1), all.subarray(all.length - 1)];
+    assert.deepEqual(decodeAll(cuts, chunks), want);
+  });
+
+  it('a masked frame is decoded without changing the bytes it came in', () => {
+    const wire = encodeFrame(OP_TEXT, Buffer.from('Hello'), Buffer.from([9, 8, 7, 6]));
+    const copy = Buffer.from(wire);
+    decodeAll(new FrameDecoder(), [wire]);
+    assert.deepEqual(wire, copy);
+  });
+
+  it('RSV bits, long control frames and oversized payloads are refused', () => {
+    assert.throws(() => decodeAll(new FrameDecoder(), [Buffer.from([0xc1, 0x00])]), /RSV/);
+    assert.throws(() => decodeAll(new FrameDecoder(), [encodeFrame(OP_PING, Buffer.alloc(126))]), /control frame/);
+    assert.throws(() => decodeAll(new FrameDecoder(), [encodeFrame(OP_CLOSE, Buffer.alloc(2), null, false)]), /control frame/);
+    assert.throws(() => decodeAll(new FrameDecoder(1000), [encodeFrame(OP_BINARY, Buffer.alloc(1001)).subarray(0, 4)]), /limit/);
+  });
+
+  it('the handshake accept key and header lookup follow RFC 6455', () => {
+    assert.equal(acceptKey('dGhlIHNhbXBsZSBub25jZQ=='), 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
+    const head = 'GET / HTTP/1.1\r\nHost: x\r\nupgrade:  WebSocket \r\nSec-WebSocket-Key: abc==\r\n\r\n';
+    assert.equal(headerValue(head, 'Upgrade'), 'WebSocket');
+    assert.equal(headerValue(head, 'sec-websocket-key'), 'abc==');
+    assert.equal(headerValue(head, 'origin'), null);
+  });
+
+  it('latency percentiles come from 1 us buckets, slow ones from the overflow list', () => {
+    const h = new LatencyHistogram(1000);
+    for (let i = 1; i <= 98; i++) h.record(i);
+    h.record(5000);
+    h.record(7000);
+    assert.equal(h.count, 100);
+    assert.equal(h.percentile(50), 50);
+    assert.equal(h.percentile(99), 5000);
+    assert.equal(h.percentile(100), 7000);
+    assert.ok(Number.isNaN(new LatencyHistogram(10).percentile(50)));
+  });
+
+  it('the client line parses, and runs with failed handshakes or lost connections do not count', () => {
+    const ok: WsClientResult = { connected: 50, handshakeFailed: 0, messages: 50000, durationS: 1, mps: 50000, p50Ms: 0.8, p99Ms: 4, errors: 0 };
+    assert.deepEqual(parseClientLine(`noise\n${JSON.stringify(ok)}\n`), ok);
+    assert.equal(parseClientLine('ws client: boom'), null);
+    assert.equal(runProblem(ok, 50), null);
+    assert.match(runProblem({ ...ok, connected: 49, handshakeFailed: 1, reason: 'handshake answered "HTTP/1.1 400 Bad Request"' }, 50)!, /49 of 50 handshakes done: handshake answered/);
+    assert.match(runProblem({ ...ok, errors: 3 }, 50)!, /3 connections lost/);
+    assert.match(runProblem({ ...ok, messages: 0, mps: 0 }, 50)!, /no message echoed/);
+  });
+
+  it('the websocket proxies get a timeout tunnel; the others keep the default config', () => {
+    assert.match(proxyConfig({ mode: 'http', port: 1, originPort: 2, maxconn: 10, tunnel: '1h' }), /timeout server 60s\n {4}timeout tunnel 1h\n\nfrontend fe/);
+    assert.doesNotMatch(proxyConfig({ mode: 'http', port: 1, originPort: 2, maxconn: 10 }), /tunnel/);
   });
 });
