@@ -400,6 +400,8 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     sock.on('error', this.onSrvError);
     sock.on('close', this.onSrvClose);
     sock.on('drain', this.onSrvDrain);
+    // a reused connection may have been paused by the previous response's backpressure
+    sock.resume();
     if (this.state !== 'txn') return this.dropServer();
     if (this.replay) return this.resend();
     this.sendHead();
@@ -882,7 +884,10 @@ export class HttpSession implements TimerOwner, ConnectOwner {
       this.dropServer();
       this.rbatch.take(0, false);
     }
-    if (this.slog) this.slog.status = status;
+    if (this.slog) {
+      this.slog.status = status;
+      this.slog.replyBytes = bytes;
+    }
     if (bytes.length && !this.cli.destroyed) this.cli.write(bytes);
     // the request body not received yet makes the connection unusable
     if (close || !this.reqDec.done) this.front.want = WANT_CLO;
@@ -928,6 +933,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     // errorfiles and http-after-response rules shape HAProxy's own replies (rules engine)
     const custom = errorBytes(this, status);
     if (custom) {
+      if (this.slog) this.slog.replyBytes = custom.bytes;
       if (custom.bytes.length) this.cli.write(custom.bytes);
       if (custom.close) this.front.want = WANT_CLO;
     } else {
@@ -1002,6 +1008,8 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     s.removeListener('data', this.onSrvData);
     s.on('data', this.onIdleData);
     s.once('close', this.onIdleClose);
+    // the last write to the client may have paused it: an idle connection must see the server talk or close
+    s.resume();
   }
 
   /** the kept idle connection goes to its server's pool (or is closed) */

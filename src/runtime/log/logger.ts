@@ -99,6 +99,8 @@ export class StreamLog {
   redispatched = false;
   /** status of a response HAProxy made itself (error, deny) */
   status = 0;
+  /** the bytes of that response when they are not the built-in page (return, deny with a body, errorfile) */
+  replyBytes: Buffer | null = null;
   /** `http-request set-log-level`: null as configured, -1 silent, else the syslog level */
   level: number | null = null;
   /** request counter value (%rt), taken when first needed: a keep-alive request that never comes takes none */
@@ -142,6 +144,7 @@ export class StreamLog {
     this.retries = 0;
     this.redispatched = false;
     this.status = 0;
+    this.replyBytes = null;
     this.level = null;
     this.uniq = -1;
     this.uniqueId = null;
@@ -549,7 +552,15 @@ const errSizes = new Map<number, number>();
 function errorHtxSize(status: number, raw: () => Buffer): number {
   let n = errSizes.get(status);
   if (n !== undefined) return n;
-  const b = raw().toString('latin1');
+  n = htxSizeOf(raw());
+  errSizes.set(status, n);
+  return n;
+}
+
+/** HAProxy's HTX size of a whole response it sends itself: start line + 20, names + values (no connection), end of headers, body */
+function htxSizeOf(raw: Buffer): number {
+  let n: number;
+  const b = raw.toString('latin1');
   const end = b.indexOf('\r\n\r\n');
   const lines = b.slice(0, end).split('\r\n');
   const [ver, code, ...reason] = lines[0].split(' ');
@@ -560,7 +571,6 @@ function errorHtxSize(status: number, raw: () => Buffer): number {
     n += c + l.slice(c + 1).trim().length;
   }
   n += b.length - end - 4;
-  errSizes.set(status, n);
   return n;
 }
 
@@ -606,7 +616,7 @@ export function logHttpTxn(s: HttpSource, sl: StreamLog, beHeld: boolean, reqBod
     r.bytesOut = (sl.resHtx || htxHeadSize(res)) + (resBody ? htxBodySize(resBody) : Math.max(0, written - wireHeadSize(res)));
   } else if (sl.status) {
     r.status = sl.status;
-    r.bytesOut = written > 0 ? errorHtxSize(sl.status, () => builtinError(sl.status)) : 0;
+    r.bytesOut = written > 0 ? (sl.replyBytes ? htxSizeOf(sl.replyBytes) : errorHtxSize(sl.status, () => builtinError(sl.status))) : 0;
   }
   if (lg.reqCaps.length) r.reqCaps = capture(lg.reqCaps, req, sl.reqCapVals);
   if (lg.resCaps.length) r.resCaps = capture(lg.resCaps, sl.status ? null : res, sl.resCapVals);

@@ -29,7 +29,7 @@ export interface ActionInput {
 }
 
 /** `used`: how many of `args` the action consumed. */
-export type ActionResult = { used: number } | { error: string };
+export type ActionResult = { used: number; warnings?: string[] } | { error: string };
 
 export interface ActionRow {
   name: string;
@@ -102,32 +102,82 @@ const REPLY_OPTS: Record<string, number> = {
 /** status codes HAProxy has an error message for (deny_status, tarpit) */
 const ERR_CODES = new Set([200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, 502, 503, 504]);
 
+/** the payload kinds of an http reply: only one may be given (http_parse_http_reply) */
+const PAYLOAD = new Set(['errorfile', 'errorfiles', 'default-errorfiles', 'file', 'lf-file', 'string', 'lf-string']);
+
 function reply(a: ActionInput): ActionResult {
   let i = 0;
+  // HAProxy's default status for each action
+  let status = a.action === 'return' ? 200 : a.action === 'tarpit' ? 500 : a.ruleset === 'http-response' ? 502 : 403;
+  let ctype: string | undefined;
+  let payload: string | undefined;
+  let objlen = 0;
+  let hdrs = 0;
+  const warnings: string[] = [];
   while (i < a.args.length && REPLY_OPTS[a.args[i]] !== undefined) {
     const o = a.args[i];
     const n = REPLY_OPTS[o];
+    const v = a.args[i + 1];
+    if (PAYLOAD.has(o) && payload !== undefined) return { error: `unexpected '${o}' argument, '${payload}' already defined` };
     if (o === 'hdr' && (a.args[i + 1] === undefined || a.args[i + 2] === undefined))
       return { error: `'hdr' expects <name> and <value> as arguments` };
-    if (n === 1 && a.args[i + 1] === undefined) return { error: `'${o}' expects ${REPLY_ARG[o] ?? '<arg>'} as argument` };
-    if (o === 'deny_status' && a.action !== 'return' && a.args[i + 1] !== undefined) {
-      const code = Number.parseInt(a.args[i + 1], 10);
+    if (n === 1 && v === undefined) return { error: `'${o}' expects ${REPLY_ARG[o] ?? '<arg>'} as argument` };
+    if (o === 'deny_status' && a.action !== 'return' && v !== undefined) {
+      const code = Number.parseInt(v, 10);
       if (!ERR_CODES.has(code)) return { error: `Unexpected status code '${Number.isNaN(code) ? 0 : code}'` };
+      status = code;
     }
-    if ((o === 'file' || o === 'lf-file') && a.args[i + 1] !== undefined && fileMissing(a.args[i + 1])) {
-      return { error: `error opening file '${a.args[i + 1]}'` };
+    if (o === 'status') {
+      status = Number.parseInt(v, 10) || 0;
+      if (status < 200 || status > 599) return { error: `Unexpected status code '${status}'` };
     }
-    if ((o === 'lf-string' || o === 'lf-file') && a.args[i + 1] !== undefined && o === 'lf-string') {
-      const e = fmtCheck(a, a.args[i + 1]);
+    if (o === 'content-type') ctype = v;
+    if (o === 'errorfile' && v !== undefined && fileMissing(v)) return { error: `error opening file '${v}'.` };
+    if ((o === 'file' || o === 'lf-file') && v !== undefined) {
+      if (fileMissing(v)) return { error: `error opening file '${v}'` };
+      try {
+        objlen = statSync(v).size;
+      } catch {
+        objlen = 0;
+      }
+      if (objlen > 16384) return { error: `file '${v}' exceeds the buffer size (${objlen} > 16384)` };
+    }
+    if (o === 'string' || o === 'lf-string') objlen = v.length;
+    if (o === 'lf-string' && v !== undefined) {
+      const e = fmtCheck(a, v);
       if (e) return { error: e };
     }
     if (o === 'hdr' && a.args[i + 2] !== undefined) {
-      const e = fmtCheck(a, a.args[i + 2]);
-      if (e) return { error: e };
+      if (/^(content-length|transfer-encoding|content-type)$/i.test(a.args[i + 1])) {
+        warnings.push(`header '${a.args[i + 1]}' always ignored by the http reply.`);
+      } else {
+        hdrs++;
+        const e = fmtCheck(a, a.args[i + 2]);
+        if (e) return { error: e };
+      }
     }
+    if (PAYLOAD.has(o)) payload = o;
     i += 1 + n;
   }
-  return { used: Math.min(i, a.args.length) };
+  // the checks HAProxy runs once the reply is read
+  if (a.action === 'return' || a.args.some((w) => w !== 'deny_status' && REPLY_OPTS[w] !== undefined)) {
+    if (payload === undefined) {
+      if (ctype !== undefined) warnings.push(`content-type '${ctype}' ignored by the http reply because neither errorfile nor payload defined.`);
+    } else if (payload === 'errorfile' || payload === 'errorfiles' || payload === 'default-errorfiles') {
+      if (payload !== 'errorfile' && !ERR_CODES.has(status)) return { error: `status code '${status}' not handled by default with '${payload}' argument.` };
+      if (ctype !== undefined) warnings.push(`content-type '${ctype}' ignored by the http reply when used with an erorrfile.`);
+      if (hdrs) warnings.push('hdr parameters ignored by the http reply when used with an erorrfile.');
+    } else if (payload === 'file' || payload === 'string') {
+      if ((status === 204 || status === 304) && objlen) return { error: `No body expected for ${status} responses` };
+      if (ctype === undefined && objlen) return { error: 'a content type must be defined when non-empty payload is configured' };
+      if (ctype !== undefined && !objlen) warnings.push(`content-type '${ctype}' ignored by the http reply when used with an empty payload.`);
+    } else {
+      if (status === 204 || status === 304) return { error: `No body expected for ${status} responses` };
+      if (ctype === undefined) return { error: 'a content type must be defined with a log-format payload' };
+    }
+  }
+  const used = Math.min(i, a.args.length);
+  return warnings.length ? { used, warnings } : { used };
 }
 
 const REDIRECT_ARGS: Record<string, number> = {

@@ -141,7 +141,9 @@ function actionRule(ctx: KwContext, rs: string, at: number, d: RuleDialect): { e
   }
   const rule: RuleConf = { ruleset: rs, action: found.row.name, args: args.slice(0, r.used), cond, file: ctx.file, line: ctx.line, column: ctx.columns[0] };
   if (word !== found.row.name) rule.word = word;
-  return { err: 0, rule };
+  let err = 0;
+  for (const w of r.warnings ?? []) err |= ctx.warn(w, 'parsing');
+  return { err, rule };
 }
 
 /* ---- http-request / http-response / http-after-response ------------------- */

@@ -5,6 +5,8 @@
  * sc-inc-gpc*, sc-set-gpt*), accepted without effect: tshaproxy has no
  * stick tables.
  */
+import { setCapture, type StreamLog } from '../../log/logger.js';
+import { LEVELS } from '../../log/syslog.js';
 import { compileExpr, evalAs, processExpr, type CompiledExpr } from '../../../acl/expr.js';
 import { OPT_FINAL, Sample, T, sampleToString } from '../../../acl/types.js';
 import { parseTime } from '../../../parser/values.js';
@@ -83,8 +85,11 @@ const setLogLevel: ActionDef<string> = {
   name: 'set-log-level',
   rulesets: [HREQ, HRES, TCNT, TRES],
   parse: (args) => args[0],
-  run(lvl, _h, rt) {
+  run(lvl, h, rt) {
     rt.fx.logLevel = lvl;
+    // the stream's log record takes it: `silent` drops the line
+    const sl = (h as { slog?: StreamLog | null }).slog;
+    if (sl) sl.level = lvl === 'silent' ? -1 : LEVELS.indexOf(lvl) >= 0 ? LEVELS.indexOf(lvl) : null;
     return CONTINUE;
   },
 };
@@ -165,6 +170,7 @@ const capture: ActionDef<Capture> = {
     if (c.len) s = s.slice(0, c.len);
     const list = rt.ruleset === HRES ? rt.fx.resCaptures : rt.fx.reqCaptures;
     list[c.slot] = s;
+    setCapture((host as { slog?: StreamLog | null }).slog ?? null, rt.ruleset === HRES ? 'response' : 'request', c.slot, s);
     return CONTINUE;
   },
 };
