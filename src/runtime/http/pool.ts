@@ -73,6 +73,7 @@ export function putIdle(srv: RtServer, sock: net.Socket): boolean {
   sock.on('close', gone);
   sock.on('end', gone);
   sock.on('data', gone); // an idle server must not talk
+  sock.resume(); // (a backpressure pause would hide its talk and its close)
   p.socks.push(sock);
   // the connection was in use until now
   if (srv.cur + 1 > p.maxUsed) p.maxUsed = srv.cur + 1;
