@@ -31,6 +31,8 @@ interface Pool {
   timer: NodeJS.Timeout | null;
   max: number;
   purge: number;
+  /** pool-low-conn */
+  low: number;
   /** most connections in use at once since the last purge */
   maxUsed: number;
   /** estimated need, smoothed over purges */
@@ -45,7 +47,7 @@ function poolOf(srv: RtServer): Pool {
     const o = srv.conf.options;
     const max = o.has('pool-max-conn') ? Number(o.get('pool-max-conn')![0]) : -1;
     const purgeText = o.get('pool-purge-delay')?.[0];
-    pools.set(srv, (p = { socks: [], timer: null, max, purge: purgeText ? parseDelay(purgeText) : 5000, maxUsed: 0, estNeed: 0 }));
+    pools.set(srv, (p = { socks: [], timer: null, max, purge: purgeText ? parseDelay(purgeText) : 5000, maxUsed: 0, estNeed: 0, low: Number(o.get('pool-low-conn')?.[0]) || 0 }));
   }
   return p;
 }
@@ -63,6 +65,11 @@ export function putIdle(srv: RtServer, sock: net.Socket): boolean {
   if (reuseMode(srv.backend) === 'never') return false;
   const p = poolOf(srv);
   if (p.max === 0 || (p.max > 0 && p.socks.length >= p.max)) return false;
+  // HAProxy's srv_add_to_idle_list: idle + used connections stay within the recent need
+  // (plus pool-low-conn), so a stream of short client connections does not pile up
+  // idle server connections (and ephemeral ports) between two purges
+  if (srv.cur + 1 > p.maxUsed) p.maxUsed = srv.cur + 1;
+  if (srv.cur + p.socks.length + 1 > Math.max(p.maxUsed, p.estNeed) + p.low) return false;
   for (const e of ['data', 'end', 'error', 'close', 'drain']) sock.removeAllListeners(e);
   const gone = () => {
     const i = p.socks.indexOf(sock);
@@ -75,8 +82,6 @@ export function putIdle(srv: RtServer, sock: net.Socket): boolean {
   sock.on('data', gone); // an idle server must not talk
   sock.resume(); // (a backpressure pause would hide its talk and its close)
   p.socks.push(sock);
-  // the connection was in use until now
-  if (srv.cur + 1 > p.maxUsed) p.maxUsed = srv.cur + 1;
   if (!p.timer && p.purge > 0) {
     p.timer = setInterval(() => purge(srv, p), p.purge);
     p.timer.unref();
