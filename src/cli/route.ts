@@ -9,6 +9,7 @@
  * random ones), and the request as the server would receive it, or the
  * answer HAProxy would give instead.
  */
+import { addForwardHeaders } from '../runtime/http/forward.js';
 import { checkConfig } from '../config/check.js';
 import type { ParseOptions } from '../config/registry.js';
 import { buildModel } from '../runtime/index.js';
@@ -295,36 +296,6 @@ function pickServer(be: RtProxy, req: HttpMessage | null, src: string, bytes?: B
   }
 }
 
-/** `option forwardfor` as the session adds it */
-function forwardFor(fe: RtProxy, be: RtProxy, req: HttpMessage, src: string): void {
-  const o = be.conf.options.get('forwardfor') ?? fe.conf.options.get('forwardfor');
-  if (!o || !o.enabled) return;
-  let name = 'x-forwarded-for';
-  let ifNone = false;
-  let except: string | undefined;
-  for (let i = 0; i < o.args.length; i++) {
-    if (o.args[i] === 'header') name = o.args[++i];
-    else if (o.args[i] === 'if-none') ifNone = true;
-    else if (o.args[i] === 'except') except = o.args[++i];
-  }
-  const fx = fe.conf.options.get('forwardfor')?.args;
-  if (fx) {
-    const i = fx.indexOf('except');
-    if (i >= 0) except = fx[i + 1];
-  }
-  if (except && inNet(src, except)) return;
-  if (ifNone && req.headers.has(name)) return;
-  req.headers.add(name.toLowerCase(), src);
-}
-
-function inNet(addr: string, net: string): boolean {
-  const [base, bits] = net.split('/');
-  const toInt = (a: string) => a.split('.').reduce((n, o) => ((n << 8) + (Number(o) & 255)) >>> 0, 0);
-  if (!/^\d+\.\d+\.\d+\.\d+$/.test(addr) || !/^\d+\.\d+\.\d+\.\d+$/.test(base)) return addr === base;
-  const b = bits === undefined ? 32 : Number(bits);
-  const mask = b === 0 ? 0 : (~0 << (32 - b)) >>> 0;
-  return (toInt(addr) & mask) >>> 0 === (toInt(base) & mask) >>> 0;
-}
 
 export interface RouteReport {
   frontend: string;
@@ -410,7 +381,7 @@ export function route(model: RuntimeModel, a: Omit<RouteArgs, 'files' | 'json' |
     if (be !== fe && !httpRequestRules(s, be)) return;
     const direct = useServer(be, s, trace);
     const persist = persistHttpRequest(be, req, s, direct);
-    forwardFor(fe, be, req, addrs.src);
+    addForwardHeaders(req, fe, be, addrs);
     const back = new BackConn(httpMode(fe), httpMode(be), be.option('http-pretend-keepalive'));
     report.toServer = back.requestHead(req);
     chooseServer(report, be, direct ?? persist?.direct, req, addrs.src);

@@ -3,6 +3,7 @@
  * Builds the runtime model (proxies, servers, balancing), resolves server
  * host names, opens the listeners, and starts a stream per connection.
  */
+import { logDate } from '../acl/logformat.js';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import type { Config } from '../config/model.js';
@@ -187,7 +188,7 @@ class RuntimeImpl implements Runtime, ListenerHost {
       clearTimeout(timer);
       if (r.kind === 'need-more') return;
       if (r.kind === 'error') {
-        this.opts.logger?.warn(`${real.src}:${real.srcPort} [${logDate()}] ${l.fe.name}/${l.id}: ${r.message}`);
+        this.opts.logger?.warn(`${real.src}:${real.srcPort} [${logDate(Date.now(), true)}] ${l.fe.name}/${l.id}: ${r.message}`);
         if (r.code === 'timeout' || r.code === 'empty') sock.destroySoon();
         else sock.resetAndDestroy();
         sock.once('close', () => l.streamEnded(entry));
@@ -293,9 +294,3 @@ export function createRuntime(config: Config, opts: RuntimeOptions = {}): Runtim
 
 export { dequeue };
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** HAProxy's log date: 21/Nov/2026:18:00:56.511 */
-export function logDate(d = new Date()): string {
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${p(d.getDate())}/${MONTHS[d.getMonth()]}/${d.getFullYear()}:${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
-}

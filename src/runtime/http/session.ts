@@ -21,6 +21,7 @@ import type { Listener } from '../listener.js';
 import type { RtProxy, RtServer } from '../model.js';
 import { chooseBackend } from '../switching.js';
 import { evalCondition } from '../conditions.js';
+import { addForwardHeaders, pathOf } from './forward.js';
 import { StreamTimer, type TimerMode, type TimerOwner } from '../timer.js';
 import type { Termination } from '../stream.js';
 import {
@@ -288,7 +289,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     // cookie persistence: may force the server and rewrites the Cookie headers
     this.persist = persistHttpRequest(be, req, this, direct);
     if (this.slog) addUniqueIdHeader(this, this.slog);
-    this.forwardFor(req);
+    addForwardHeaders(req, this.fe, this.be, this.addrs);
     const back = this.back;
     const bc = (this.beConf = httpConfOf(be));
     back.beMode = bc.mode;
@@ -325,39 +326,6 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     this.waitingBody = false;
     this.cli.pause();
     this.processRequest();
-  }
-
-  /**
-   * `option forwardfor` / `option originalto`, as HAProxy 2.6 merges them: on
-   * if the frontend or the backend has it, the backend's header name first,
-   * skipped when the address is in either side's `except` network;
-   * `if-none` keeps a header the client already sent.
-   */
-  private forwardFor(req: HttpMessage): void {
-    const fe = this.fe.conf.options.get('forwardfor');
-    const be = this.be && this.be !== this.fe ? this.be.conf.options.get('forwardfor') : undefined;
-    const on = (fe?.enabled ? fe : undefined) ?? (be?.enabled ? be : undefined);
-    if (on) {
-      const feA = fe?.enabled ? parseFwd(fe.args) : undefined;
-      const beA = be?.enabled ? parseFwd(be.args) : undefined;
-      const name = beA?.header ?? feA?.header ?? 'x-forwarded-for';
-      const ifNone = (feA?.ifNone ?? false) || (beA?.ifNone ?? false);
-      const src = this.addrs.src;
-      const excluded = (feA?.except && inNet(src, feA.except)) || (beA?.except && inNet(src, beA.except));
-      if (!excluded && !(ifNone && req.headers.has(name))) req.headers.add(name, src);
-    }
-    const feo = this.fe.conf.options.get('originalto');
-    const beo = this.be && this.be !== this.fe ? this.be.conf.options.get('originalto') : undefined;
-    if (feo?.enabled || beo?.enabled) {
-      const feA = feo?.enabled ? parseFwd(feo.args) : undefined;
-      const beA = beo?.enabled ? parseFwd(beo.args) : undefined;
-      const dst = this.addrs.dst;
-      // HAProxy 2.6 adds it for IPv4 destinations only
-      if (/^\d+\.\d+\.\d+\.\d+$/.test(dst)) {
-        const excluded = (feA?.except && inNet(dst, feA.except)) || (beA?.except && inNet(dst, beA.except));
-        if (!excluded) req.headers.add(beA?.header ?? feA?.header ?? 'x-original-to', dst);
-      }
-    }
   }
 
   // --- ConnectOwner -------------------------------------------------------
@@ -1093,37 +1061,3 @@ function minSet(a: number, b: number): number {
   return a < b ? a : b;
 }
 
-function pathOf(uri: string): string {
-  let p = uri;
-  const s = p.indexOf('://');
-  if (s > 0) {
-    const slash = p.indexOf('/', s + 3);
-    p = slash < 0 ? '/' : p.slice(slash);
-  }
-  const q = p.indexOf('?');
-  return q < 0 ? p : p.slice(0, q);
-}
-
-function parseFwd(args: string[]): { header?: string; ifNone: boolean; except?: string } {
-  const r: { header?: string; ifNone: boolean; except?: string } = { ifNone: false };
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === 'header') r.header = args[++i];
-    else if (args[i] === 'if-none') r.ifNone = true;
-    else if (args[i] === 'except') r.except = args[++i];
-  }
-  return r;
-}
-
-function inNet(addr: string, net: string): boolean {
-  const [base, bits] = net.split('/');
-  const toInt = (a: string) => a.split('.').reduce((n, o) => (n << 8) + (Number(o) & 255), 0) >>> 0;
-  if (!/^\d+\.\d+\.\d+\.\d+$/.test(addr) || !/^\d+\.\d+\.\d+\.\d+$/.test(base)) return addr === base;
-  let b: number;
-  if (bits === undefined) b = 32;
-  else if (bits.includes('.')) {
-    const m = toInt(bits);
-    return (toInt(addr) & m) >>> 0 === (toInt(base) & m) >>> 0;
-  } else b = Number(bits);
-  const mask = b === 0 ? 0 : (~0 << (32 - b)) >>> 0;
-  return (toInt(addr) & mask) >>> 0 === (toInt(base) & mask) >>> 0;
-}

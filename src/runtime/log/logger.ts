@@ -7,6 +7,7 @@
  *
  * A frontend without log targets gets no StreamLog: its streams pay nothing.
  */
+import { pathOf } from '../http/forward.js';
 import { hostname } from 'node:os';
 import type { Config, Directive, Pos, Proxy } from '../../config/model.js';
 import { proxyAcls } from '../conditions.js';
@@ -626,17 +627,6 @@ export function logHttpTxn(s: HttpSource, sl: StreamLog, beHeld: boolean, reqBod
   emit(lg, lg.format, r, sl.level ?? (err && lg.separateErrors ? LOG_ERR : LOG_INFO));
 }
 
-/** the path of a request-target (absolute URIs included), without the query */
-function pathOf(uri: string): string {
-  let p = uri;
-  const s = p.indexOf('://');
-  if (s > 0) {
-    const slash = p.indexOf('/', s + 3);
-    p = slash < 0 ? '/' : p.slice(slash);
-  }
-  const q = p.indexOf('?');
-  return q < 0 ? p : p.slice(0, q);
-}
 
 /**
  * An HTTP connection failed before a request could be parsed (HAProxy's
