@@ -54,6 +54,21 @@ export function serverOptionsNotHonoured(options: Iterable<string>): string[] {
   return out;
 }
 
+/** Bind options (`bind addr <kw> [args]`) the runtime acts on; the others get a note (`ssl` above all). */
+const honouredBindOptions = new Set<string>([
+  'accept-proxy', 'maxconn', 'backlog', 'name', 'id', 'v4v6', 'v6only', 'mode', 'uid', 'gid', 'user', 'group',
+]);
+
+export function markBindOptionHonoured(...names: string[]): void {
+  for (const n of names) honouredBindOptions.add(n);
+}
+
+export function bindOptionsNotHonoured(options: Iterable<string>): string[] {
+  const out: string[] = [];
+  for (const o of options) if (!honouredBindOptions.has(o)) out.push(o);
+  return out;
+}
+
 // The runtime core (src/runtime): listeners, tcp streams, servers, connect/retry.
 markHonoured(
   '*:mode',

@@ -5,7 +5,7 @@
  * registry for everything else. Never throws on any input: every problem is a
  * Diagnostic with its file and line.
  */
-import { isHonoured, serverOptionsNotHonoured } from '../config/support.js';
+import { bindOptionsNotHonoured, isHonoured, serverOptionsNotHonoured } from '../config/support.js';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineScanner } from '../../grammar/scanner.js';
@@ -457,10 +457,14 @@ function notHonoured(ctx: KwContext, first?: string, second?: string): void {
   byFirst.set(w2, { d: list[list.length - 1], n: 1 });
 }
 
-/** The keywords of a server / default-server / server-template line the runtime ignores. */
+/** The keywords of a bind / server / default-server / server-template line the runtime ignores. */
 function serverLineNotHonoured(ctx: KwContext): string[] {
   const p = ctx.proxy!;
   const kw = ctx.args[0];
+  if (kw === 'bind') {
+    const b = p.binds[p.binds.length - 1];
+    return b ? bindOptionsNotHonoured(b.options.keys()) : [];
+  }
   const conf = kw === 'default-server' ? p.defaultServer : kw === 'server' || kw === 'server-template' ? p.servers[p.servers.length - 1] : undefined;
   return conf ? serverOptionsNotHonoured(conf.options.keys()) : [];
 }
