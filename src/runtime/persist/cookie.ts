@@ -283,21 +283,12 @@ export function persistRequest(be: RtProxy, req: HttpMessage, flags: PersistFlag
 
       // blanks around '=' go away
       if (attEnd !== equal || valBeg > equal + 1) {
-        let shift = 0;
-        if (attEnd !== equal) {
-          h = h.slice(0, attEnd) + h.slice(equal);
-          shift = attEnd - equal;
-          equal += shift;
-          valBeg += shift;
-        }
-        if (valBeg > equal + 1) {
-          const after = equal + 1 - valBeg;
-          h = h.slice(0, equal + 1) + h.slice(valBeg);
-          valBeg += after;
-          shift += after;
-        }
-        valEnd += shift;
-        next += shift;
+        const t = dropBlanksAroundEqual(h, attEnd, equal, valBeg);
+        h = t.h;
+        equal = t.equal;
+        valBeg = t.valBeg;
+        valEnd += t.shift;
+        next += t.shift;
       }
 
       if (attEnd - attBeg === name.length && h.startsWith(name, attBeg)) {
@@ -429,21 +420,12 @@ export function persistResponse(txn: PersistTxn, srv: RtServer | null, res: Http
         if (next < h.length) next = cookie2 ? hdrValueEnd(h, next, h.length) : h.length;
         if (equal === valEnd) continue;
         if (attEnd !== equal || valBeg > equal + 1) {
-          let shift = 0;
-          if (attEnd !== equal) {
-            h = h.slice(0, attEnd) + h.slice(equal);
-            shift = attEnd - equal;
-            equal += shift;
-            valBeg += shift;
-          }
-          if (valBeg > equal + 1) {
-            const after = equal + 1 - valBeg;
-            h = h.slice(0, equal + 1) + h.slice(valBeg);
-            valBeg += after;
-            shift += after;
-          }
-          valEnd += shift;
-          next += shift;
+          const t = dropBlanksAroundEqual(h, attEnd, equal, valBeg);
+          h = t.h;
+          equal = t.equal;
+          valBeg = t.valBeg;
+          valEnd += t.shift;
+          next += t.shift;
           phys = h;
           stored = h.length;
         }
@@ -555,4 +537,26 @@ function cacheable(txn: PersistTxn, res: HttpMessage): boolean {
   // nothing says how long it stays fresh and nothing validates it: not cacheable
   if (!fresh && !h.has('expires') && !h.has('etag') && !h.has('last-modified')) return false;
   return ok;
+}
+
+/**
+ * HAProxy removes the blanks around a cookie's '=' when it rewrites a
+ * header: `name = value` becomes `name=value`. Returns the new text, the new
+ * positions of '=' and of the value, and how far what followed moved.
+ */
+function dropBlanksAroundEqual(h: string, attEnd: number, equal: number, valBeg: number): { h: string; equal: number; valBeg: number; shift: number } {
+  let shift = 0;
+  if (attEnd !== equal) {
+    h = h.slice(0, attEnd) + h.slice(equal);
+    shift = attEnd - equal;
+    equal += shift;
+    valBeg += shift;
+  }
+  if (valBeg > equal + 1) {
+    const after = equal + 1 - valBeg;
+    h = h.slice(0, equal + 1) + h.slice(valBeg);
+    valBeg += after;
+    shift += after;
+  }
+  return { h, equal, valBeg, shift };
 }
