@@ -11,6 +11,7 @@ import { newProxy, proxiesNamed, sectionsOf, type Config, type Proxy } from './m
 import type { ParseOptions } from './registry.js';
 import { isBackend, isFrontend, proxyTypeStr } from './keywords/proxy/section.js';
 import './keywords/index.js';
+import { serverStateWarnings } from './keywords/global/serverstate.js';
 
 export interface CheckResult {
   config: Config;
@@ -21,7 +22,7 @@ export interface CheckResult {
   stdout: string[];
 }
 
-import { postChecks, registerPostCheck, type PostCheck } from './postchecks.js';
+import { postChecks, proxyChecks, registerPostCheck, registerProxyCheck, Stage, type PostCheck } from './postchecks.js';
 export { registerPostCheck, type PostCheck };
 
 /** Hostnames to resolve before start: filled by the server module. */
@@ -65,6 +66,44 @@ function missingTimeouts(p: Proxy, diags: Diagnostics): number {
   return ERR_WARN;
 }
 
+/** HAProxy's text for a backend whose mode the proxy cannot switch to ("tcp"/"http"). */
+function incompatible(p: Proxy, target: Proxy, how: string): string {
+  return `${p.mode} ${proxyTypeStr(p)} '${p.name}' (${p.file}:${p.line}) tries to use incompatible ${target.mode} ${proxyTypeStr(target)} '${target.name}' (${target.file}:${target.line}) ${how} (see 'mode').`;
+}
+
+/** default_backend and static use_backend names must name another backend whose mode fits. */
+function switchingTargets(p: Proxy, config: Config, diags: Diagnostics, which: 'default' | 'use'): number {
+  let err = 0;
+  const fail = (m: string) => {
+    diags.alert(m, undefined, undefined, 'none');
+    err |= ERR_ALERT | ERR_FATAL;
+  };
+  const names =
+    which === 'default'
+      ? p.defaultBackend && isFrontend(p) && !p.defaultBackend.name.includes('%[') ? [p.defaultBackend.name] : []
+      : p.useBackends.filter((r) => !r.dynamic).map((r) => r.backend);
+  const kw = which === 'default' ? 'default_backend' : 'use_backend';
+  for (const name of names) {
+    const target = proxiesNamed(config, name).find(isBackend);
+    if (!target) fail(`Proxy '${p.name}': unable to find required ${kw}: '${name}'.`);
+    else if (target === p) fail(`Proxy '${p.name}': loop detected for ${kw}: '${name}'.`);
+    // a tcp proxy may hand over to an http backend (an upgrade), not the other way
+    else if (target.mode !== p.mode && !(p.mode === 'tcp' && target.mode === 'http')) {
+      fail(incompatible(p, target, which === 'default' ? 'as its default backend' : "in a 'use_backend' rule"));
+    }
+  }
+  return err;
+}
+registerProxyCheck(Stage.switching - 0.2, (p, config, diags) => switchingTargets(p, config, diags, 'default'));
+registerProxyCheck(Stage.switching, (p, config, diags) => switchingTargets(p, config, diags, 'use'));
+
+registerProxyCheck(Stage.noBind, (p, _config, diags) => {
+  if ((p.mode !== 'tcp' && p.mode !== 'http') || !isFrontend(p) || p.binds.length) return 0;
+  diags.warning(`${proxyTypeStr(p)} '${p.name}' has no 'bind' directive. Please declare it as a backend if this was intended.`, undefined, undefined, 'none');
+  return ERR_WARN;
+});
+registerProxyCheck(Stage.timeouts, (p, _config, diags) => missingTimeouts(p, diags));
+
 /** Sections HAProxy drops with a warning: peers without the local peer, mailers nobody uses. */
 function incompleteSections(config: Config, diags: Diagnostics, opts: ParseOptions): number {
   let err = 0;
@@ -92,34 +131,11 @@ export function checkValidity(config: Config, diags: Diagnostics, opts: ParseOpt
     diags.alert("Can't use a 'program' section without master worker mode.", undefined, undefined, 'none');
     err |= ERR_ALERT | ERR_FATAL;
   }
+  for (const c of postChecks) err |= c(config, diags, opts);
+  // HAProxy's per-proxy loop: each enabled proxy goes through every check before the next one
   for (const p of config.proxies) {
     if (p.disabled) continue;
-    if (p.defaultBackend && isFrontend(p) && !p.defaultBackend.name.includes('%[')) {
-      const target = proxiesNamed(config, p.defaultBackend.name).find(isBackend);
-      if (!target) {
-        diags.alert(`Proxy '${p.name}': unable to find required default_backend: '${p.defaultBackend.name}'.`, undefined, undefined, 'none');
-        err |= ERR_ALERT | ERR_FATAL;
-      } else if (target === p) {
-        diags.alert(`Proxy '${p.name}': default_backend is the proxy itself.`, undefined, undefined, 'none');
-        err |= ERR_ALERT | ERR_FATAL;
-      }
-    }
-    for (const r of p.useBackends) {
-      if (r.dynamic) continue;
-      const target = proxiesNamed(config, r.backend).find(isBackend);
-      if (!target) {
-        diags.alert(`Proxy '${p.name}': unable to find required use_backend: '${r.backend}'.`, undefined, undefined, 'none');
-        err |= ERR_ALERT | ERR_FATAL;
-      }
-    }
-  }
-  for (const c of postChecks) err |= c(config, diags, opts);
-  for (const p of config.proxies) {
-    if (!p.disabled && (p.mode === 'tcp' || p.mode === 'http') && isFrontend(p) && !p.binds.length) {
-      diags.warning(`${proxyTypeStr(p)} '${p.name}' has no 'bind' directive. Please declare it as a backend if this was intended.`, undefined, undefined, 'none');
-      err |= ERR_WARN;
-    }
-    err |= missingTimeouts(p, diags);
+    for (const s of proxyChecks) err |= s.check(p, config, diags, opts);
   }
   // a ring that forwards to servers has a backend of its own, checked like the others
   for (const r of sectionsOf(config, 'ring')) {
@@ -201,6 +217,8 @@ export async function checkConfig(paths: string[], opts: ParseOptions): Promise<
     diags.alert('Fatal errors found in configuration.', undefined, undefined, 'none');
     return { config: read.config, diags, exit: 1, stdout };
   }
+  // HAProxy reads the server state files before it resolves server addresses
+  serverStateWarnings(read.config, diags);
   const r = await resolveAll(read.config, diags, opts);
   if (r & ERR_FATAL) return { config: read.config, diags, exit: 1, stdout };
   const warned = diags.list.some((d) => d.severity === 'warning');

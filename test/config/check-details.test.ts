@@ -167,3 +167,320 @@ test('an agent check without an agent port is refused as HAProxy does', async ()
   const r = await checkInDir('backend b\n  server w 127.0.0.1:2 agent-check\n  server x 127.0.0.1:2 agent-check agent-port 5\n');
   assert.deepEqual(problems(r.lines), ["alert: [h.cfg:2] : 'server b/w' : server w does not have agent port. Agent check has been disabled."]);
 });
+
+/* ---- post-parse checks of each proxy (check_config_validity), texts from haproxy 2.6.12 -c ---- */
+
+const diagnostics = (lines: string[]) => lines.filter((l) => /^(alert|warning): /.test(l));
+
+test("a tcp proxy warns about each HTTP setting it has or inherits, in HAProxy's order, and switch-mode http keeps them", async () => {
+  const r = await checkInDir(
+    "defaults\n" +
+    "  timeout client 1s\n" +
+    "  timeout server 1s\n" +
+    "  timeout connect 1s\n" +
+    "  mode http\n" +
+    "  stats enable\n" +
+    "  option forwardfor\n" +
+    "  option httplog\n" +
+    "  cookie SRV insert\n" +
+    "  balance uri\n" +
+    "  monitor-uri /m\n" +
+    "  option http-buffer-request\n" +
+    "frontend f\n" +
+    "  bind :8001\n" +
+    "  mode tcp\n" +
+    "backend b\n" +
+    "  mode tcp\n" +
+    "  http-request deny\n" +
+    "  http-response deny\n" +
+    "  redirect location /\n" +
+    "  server s1 127.0.0.1:80 cookie a\n" +
+    "listen l\n" +
+    "  bind :8002\n" +
+    "  mode tcp\n" +
+    "  log 127.0.0.1 local0\n" +
+    "  capture cookie FOO len 10\n" +
+    "  balance hdr(host)\n" +
+    "  option prefer-last-server\n" +
+    "  server-template w 1-2 127.0.0.1:80 cookie b\n" +
+    "frontend up\n" +
+    "  bind :8003\n" +
+    "  mode tcp\n" +
+    "  tcp-request content switch-mode http\n" +
+    "  http-request deny\n" +
+    "  default_backend bh\n" +
+    "backend bh\n" +
+    "  mode http\n" +
+    "  server s1 127.0.0.1:80\n",
+  );
+  assert.deepEqual(diagnostics(r.lines), [
+    "warning: monitor-uri will be ignored for frontend 'f' (needs 'mode http').",
+    "warning: parsing [h.cfg:8] : 'option httplog' not usable with frontend 'f' (needs 'mode http'). Falling back to 'option tcplog'.",
+    "warning: log format ignored for frontend 'f' since it has no log address.",
+    "warning: 'stats' statement ignored for frontend 'f' as it requires HTTP mode.",
+    "warning: 'option forwardfor' ignored for frontend 'f' as it requires HTTP mode.",
+    "warning: 'option http-buffer-request' ignored for frontend 'f' as it requires HTTP mode.",
+    "warning: cookie will be ignored for backend 'b' (needs 'mode http').",
+    "warning: Layer 7 hash not possible for backend 'b' (needs 'mode http'). Falling back to round robin.",
+    "warning: 'stats' statement ignored for backend 'b' as it requires HTTP mode.",
+    "warning: 'http-request' rules ignored for backend 'b' as they require HTTP mode.",
+    "warning: 'http-response' rules ignored for backend 'b' as they require HTTP mode.",
+    "warning: 'redirect' rules ignored for backend 'b' as they require HTTP mode.",
+    "warning: 'option forwardfor' ignored for backend 'b' as it requires HTTP mode.",
+    "warning: 'option http-buffer-request' ignored for backend 'b' as it requires HTTP mode.",
+    "warning: backend 'b' : ignoring cookie for server 's1' as HTTP mode is disabled.",
+    "warning: cookie will be ignored for proxy 'l' (needs 'mode http').",
+    "warning: monitor-uri will be ignored for proxy 'l' (needs 'mode http').",
+    "warning: Layer 7 hash not possible for proxy 'l' (needs 'mode http'). Falling back to round robin.",
+    "warning: parsing [h.cfg:8] : 'option httplog' not usable with proxy 'l' (needs 'mode http'). Falling back to 'option tcplog'.",
+    "warning: 'stats' statement ignored for proxy 'l' as it requires HTTP mode.",
+    "warning: 'capture' statement ignored for proxy 'l' as it requires HTTP mode.",
+    "warning: 'option forwardfor' ignored for proxy 'l' as it requires HTTP mode.",
+    "warning: 'option http-buffer-request' ignored for proxy 'l' as it requires HTTP mode.",
+    "warning: 'option prefer-last-server' ignored for proxy 'l' as it requires HTTP mode.",
+    "warning: proxy 'l' : ignoring cookie for server 'w1' as HTTP mode is disabled.",
+    "warning: proxy 'l' : ignoring cookie for server 'w2' as HTTP mode is disabled.",
+    "warning: monitor-uri will be ignored for frontend 'up' (needs 'mode http').",
+    "warning: parsing [h.cfg:8] : 'option httplog' not usable with frontend 'up' (needs 'mode http'). Falling back to 'option tcplog'.",
+    "warning: log format ignored for frontend 'up' since it has no log address."
+  ]);
+  assert.equal(r.exit, 0);
+});
+
+test("a frontend with a log format but no log target gets HAProxy's \"log format ignored\" warning", async () => {
+  const r = await checkInDir(
+    "defaults\n" +
+    "  timeout client 1s\n" +
+    "  timeout server 1s\n" +
+    "  timeout connect 1s\n" +
+    "  mode http\n" +
+    "  log global\n" +
+    "  option httplog\n" +
+    "frontend f1\n" +
+    "  bind :8001\n" +
+    "frontend f2\n" +
+    "  bind :8002\n" +
+    "  log 127.0.0.1 local0\n" +
+    "frontend f3\n" +
+    "  bind :8003\n" +
+    "  no log\n" +
+    "backend b1\n" +
+    "  option tcplog\n" +
+    "  server s1 127.0.0.1:80\n",
+  );
+  assert.deepEqual(diagnostics(r.lines), [
+    "warning: parsing [h.cfg:17] : backend 'b1' : 'option tcplog' directive is ignored in backends.",
+    "warning: log format ignored for frontend 'f1' since it has no log address.",
+    "warning: log format ignored for frontend 'f3' since it has no log address."
+  ]);
+  assert.equal(r.exit, 0);
+});
+
+test("option external-check needs the global external-check, a command and insecure-fork-wanted, as HAProxy says", async () => {
+  const r = await checkInDir(
+    "defaults\n" +
+    "  timeout client 1s\n" +
+    "  timeout server 1s\n" +
+    "  timeout connect 1s\n" +
+    "backend b1\n" +
+    "  option external-check\n" +
+    "  server s1 127.0.0.1:80 check\n" +
+    "backend b2\n" +
+    "  option external-check\n" +
+    "  external-check command foo\n" +
+    "  server s1 127.0.0.1:80 check\n" +
+    "backend b3\n" +
+    "  external-check command /bin/true\n" +
+    "  external-check path /bin\n" +
+    "  server s1 127.0.0.1:80 check\n",
+  );
+  assert.deepEqual(diagnostics(r.lines), [
+    "alert: Proxy 'b1' : 'option external-check' unable to find required 'global.external-check'.",
+    "alert: Proxy 'b1' : 'option external-check' unable to find required 'external-check command'.",
+    "warning: Proxy 'b1' : 'insecure-fork-wanted' not enabled in the global section, 'option external-check' will likely fail.",
+    "alert: Proxy 'b2' : 'option external-check' unable to find required 'global.external-check'.",
+    "warning: Proxy 'b2' : 'insecure-fork-wanted' not enabled in the global section, 'option external-check' will likely fail.",
+    "alert: Proxy 'b2': 'external-check command' does not have a leading '/' and 'external-check path' is not set.",
+    "warning: 'external-check command' will be ignored for backend 'b3' (requires 'option external-check').",
+    "warning: 'external-check path' will be ignored for backend 'b3' (requires 'option external-check').",
+    "alert: Fatal errors found in configuration."
+  ]);
+  assert.equal(r.exit, 1);
+});
+
+test("default_backend and use_backend targets that loop or whose mode does not fit are refused, and servers behind a default_backend are reported", async () => {
+  const r = await checkInDir(
+    "defaults\n" +
+    "  timeout client 1s\n" +
+    "  timeout server 1s\n" +
+    "  timeout connect 1s\n" +
+    "backend b1\n" +
+    "  server s1 127.0.0.1:80\n" +
+    "listen l1\n" +
+    "  bind :8001\n" +
+    "  default_backend l1\n" +
+    "listen l2\n" +
+    "  bind :8002\n" +
+    "  use_backend l2\n" +
+    "listen l3\n" +
+    "  bind :8003\n" +
+    "  mode http\n" +
+    "  use_backend b1 if TRUE\n" +
+    "  default_backend b1\n" +
+    "listen l4\n" +
+    "  bind :8004\n" +
+    "  default_backend b1\n" +
+    "  server s1 127.0.0.1:80\n",
+  );
+  assert.deepEqual(diagnostics(r.lines), [
+    "alert: Proxy 'l1': loop detected for default_backend: 'l1'.",
+    "alert: Proxy 'l2': loop detected for use_backend: 'l2'.",
+    "alert: http proxy 'l3' (h.cfg:13) tries to use incompatible tcp backend 'b1' (h.cfg:5) as its default backend (see 'mode').",
+    "alert: http proxy 'l3' (h.cfg:13) tries to use incompatible tcp backend 'b1' (h.cfg:5) in a 'use_backend' rule (see 'mode').",
+    "warning: In proxy 'l4', the 'default_backend' rule always has precedence over the servers, which will never be used.",
+    "alert: Fatal errors found in configuration."
+  ]);
+  assert.equal(r.exit, 1);
+});
+
+test("conditions reading raw request or response bytes are reported in HTTP proxies, use_backend rules first", async () => {
+  const r = await checkInDir(
+    "defaults\n" +
+    "  mode http\n" +
+    "  timeout client 1s\n" +
+    "  timeout server 1s\n" +
+    "  timeout connect 1s\n" +
+    "frontend f\n" +
+    "  bind :8001\n" +
+    "  acl short req.len lt 10\n" +
+    "  tcp-request content accept if short\n" +
+    "  http-request deny if { req.payload(0,1) -m bin 00 } || REQ_CONTENT\n" +
+    "  http-request deny if { src 1.2.3.4 }\n" +
+    "  use_backend b if { req.ssl_sni -m found }\n" +
+    "  default_backend b\n" +
+    "backend b\n" +
+    "  tcp-response content accept if { res.len gt 8 }\n" +
+    "  use-server s1 if { req.len gt 9 }\n" +
+    "  server s1 127.0.0.1:80\n",
+  );
+  assert.deepEqual(diagnostics(r.lines), [
+    "warning: Proxy 'f': L6 sample fetches ignored on HTTP proxies (declared at h.cfg:12).",
+    "warning: Proxy 'f': L6 sample fetches ignored on HTTP proxies (declared at h.cfg:9).",
+    "warning: Proxy 'f': L6 sample fetches ignored on HTTP proxies (declared at h.cfg:10).",
+    "warning: Proxy 'b': L6 sample fetches ignored on HTTP proxies (declared at h.cfg:16).",
+    "warning: Proxy 'b': L6 sample fetches ignored on HTTP proxies (declared at h.cfg:15)."
+  ]);
+  assert.equal(r.exit, 0);
+});
+
+test("'stats show-desc' without text needs the global description set before it", async () => {
+  const r = await checkInDir(
+    "defaults\n" +
+    "    timeout client 1s\n" +
+    "    timeout server 1s\n" +
+    "    timeout connect 1s\n" +
+    "    mode http\n" +
+    "backend b1\n" +
+    "    stats show-desc\n" +
+    "    stats show-desc foo bar\n" +
+    "global\n" +
+    "    description hello\n" +
+    "backend b2\n" +
+    "    stats show-desc\n",
+  );
+  assert.deepEqual(diagnostics(r.lines), [
+    "warning: parsing [h.cfg:7]: 'show-desc' requires a parameter or 'desc' to be set in the global section."
+  ]);
+  assert.equal(r.exit, 2);
+});
+
+test('a ring size is read as atol() does: smaller than the buffer is fatal, negative cannot be set', async () => {
+  const r = await checkInDir('ring r1\n  size 1M\nring r2\n  size 64k\n  size 20000\n  size -5\nlisten x\n  bind :8001\n  timeout client 1s\n');
+  assert.deepEqual(diagnostics(r.lines), [
+    "warning: parsing [h.cfg:2] : ignoring new size '1' that is smaller than current size '16384' for ring 'r1'.",
+    "warning: parsing [h.cfg:4] : ignoring new size '64' that is smaller than current size '16384' for ring 'r2'.",
+    "alert: parsing [h.cfg:6] : fail to set sink buffer size '20000' for ring 'r2'.",
+    'alert: Error(s) found in configuration file : h.cfg',
+    'alert: Fatal errors found in configuration.',
+  ]);
+  assert.equal(r.exit, 1);
+});
+
+test('option httpchk with headers after the version is deprecated, unless single quotes keep the escapes', async () => {
+  const r = await checkInDir(
+    'defaults\n  timeout client 1s\n  timeout server 1s\n  timeout connect 1s\n' +
+      'backend b1\n  option httpchk OPTIONS * HTTP/1.1\\r\\nHost:\\ www\n  server s1 127.0.0.1:80 check\n' +
+      'backend b2\n  option httpchk GET / "HTTP/1.1\\r\\n\\r\\nbody"\n  server s1 127.0.0.1:80 check\n' +
+      "backend b3\n  option httpchk GET / 'HTTP/1.1\\r\\nX: y'\n  server s1 127.0.0.1:80 check\n" +
+      'backend b4\n  option httpchk GET /\\r\\nX\n  server s1 127.0.0.1:80 check\n',
+  );
+  const deprecated = " 'option httpchk' : hiding headers or body at the end of the version string is deprecated. Please, consider to use 'http-check send' directive instead.";
+  assert.deepEqual(diagnostics(r.lines), [`warning: parsing [h.cfg:6]:${deprecated}`, `warning: parsing [h.cfg:9]:${deprecated}`]);
+  assert.equal(r.exit, 2);
+  // the check itself is still set up
+  assert.equal(r.res.config.proxies[0].options.get('httpchk')?.enabled, true);
+});
+
+test('server state files HAProxy cannot open or read are reported before addresses are resolved', async () => {
+  const r = await checkInDir(
+    'global\n  server-state-file missing.state\n' +
+      'defaults\n  timeout client 1s\n  timeout server 1s\n  timeout connect 1s\n' +
+      'backend b1\n  load-server-state-from-file local\n  server s1 127.0.0.1:80\n' +
+      'backend b2\n  load-server-state-from-file local\n  server-state-file-name bad.state\n  server s1 127.0.0.1:80\n' +
+      'backend b3\n  load-server-state-from-file local\n' +
+      'backend b4\n  load-server-state-from-file none\n  server s1 127.0.0.1:80\n',
+    {},
+    { 'bad.state': 'x\n' },
+  );
+  assert.deepEqual(diagnostics(r.lines), [
+    "warning: config: Can't open global server state file 'missing.state': No such file or directory",
+    "warning: Proxy 'b1': Can't open server state file 'b1': No such file or directory.",
+    "warning: Proxy 'b2': Can't get version of the server state file 'bad.state'.",
+  ]);
+  const g = await checkInDir('defaults\n  timeout connect 1s\n  timeout server 1s\n  load-server-state-from-file global\nbackend b\n  server s1 127.0.0.1:80\n');
+  assert.deepEqual(diagnostics(g.lines), [
+    "warning: backend 'b' configured to load server state file from global section 'server-state-file' directive. Unfortunately, 'server-state-file' is not set!",
+  ]);
+});
+
+test('a tcp proxy whose log-format strings take HTTP data gets the warning at the last line that set one', async () => {
+  // f1: the condition reading HTTP comes first, and set-path does not move the quoted line;
+  // f3: a rule's condition is parsed after its action, so it comes too late
+  const r = await checkInDir(
+    "defaults\n" +
+    "  timeout client 1s\n" +
+    "  timeout server 1s\n" +
+    "  timeout connect 1s\n" +
+    "frontend f1\n" +
+    "  bind :8001\n" +
+    "  mode tcp\n" +
+    "  tcp-request content switch-mode http if HTTP\n" +
+    "  http-request set-header X %[src]\n" +
+    "  http-request set-path /a\n" +
+    "frontend f2\n" +
+    "  bind :8002\n" +
+    "  mode tcp\n" +
+    "  http-request set-header X %[src]\n" +
+    "  http-request set-header Y %[req.hdr(host)]\n" +
+    "  http-request set-var-fmt(txn.a) %[fe_name]\n" +
+    "  tcp-request content accept\n" +
+    "frontend f3\n" +
+    "  bind :8003\n" +
+    "  mode tcp\n" +
+    "  http-request set-header X %[src] if { req.hdr(host) -m found }\n" +
+    "frontend f4\n" +
+    "  bind :8004\n" +
+    "  mode tcp\n" +
+    "  http-request set-header X %ST\n",
+  );
+  assert.deepEqual(diagnostics(r.lines), [
+    "warning: parsing [h.cfg:17] : a 'tcp-request' rule placed after an 'http-request' rule will still be processed before.",
+    "warning: parsing [h.cfg:9] : HTTP log/header format not usable with frontend 'f1' (needs 'mode http').",
+    "warning: parsing [h.cfg:16] : HTTP log/header format not usable with frontend 'f2' (needs 'mode http').",
+    "warning: 'http-request' rules ignored for frontend 'f2' as they require HTTP mode.",
+    "warning: 'http-request' rules ignored for frontend 'f3' as they require HTTP mode.",
+    "warning: parsing [h.cfg:25] : HTTP log/header format not usable with frontend 'f4' (needs 'mode http').",
+    "warning: 'http-request' rules ignored for frontend 'f4' as they require HTTP mode."
+  ]);
+  assert.equal(r.exit, 0);
+});

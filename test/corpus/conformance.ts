@@ -47,6 +47,9 @@ export interface Outcome {
   warningsSame: number;
   warnings: number;
   ourWarnings: number;
+  /** HAProxy's warnings tshaproxy does not print, and ours HAProxy does not */
+  missingWarnings: string[];
+  extraWarnings: string[];
 }
 
 export function loadManifest(): Entry[] {
@@ -110,7 +113,7 @@ export async function runOne(e: Entry): Promise<Outcome> {
   // manifest names files from the corpus root, and HAProxy's trailing empty lines are not in it
   const render = (d: Diagnostic) =>
     renderLine(d, 'PID').replace(/\n+$/, '').split(rel).join(`${prefix}${rel}`).split(`${prefix}${prefix}`).join(prefix);
-  const same = (theirsList: string[], oursList: string[]) => {
+  const same = (theirsList: string[], oursList: string[], unmatched?: string[]) => {
     let n = 0;
     for (const a0 of theirsList) {
       const a = a0.replace(/\n+$/, '');
@@ -120,14 +123,16 @@ export async function runOne(e: Entry): Promise<Outcome> {
       if (i >= 0) {
         n++;
         oursList.splice(i, 1);
-      }
+      } else unmatched?.push(a);
     }
     return n;
   };
   const textsSame = same(e.alerts, printed.map(render));
   const theirWarnings = e.warnings ?? [];
   const ourWarnings = res.diags.warnings.filter((d) => !d.muted).map(render);
-  const warningsSame = same(theirWarnings, [...ourWarnings]);
+  const missingWarnings: string[] = [];
+  const extraWarnings = [...ourWarnings];
+  const warningsSame = same(theirWarnings, extraWarnings, missingWarnings);
   return {
     file: e.file,
     haproxyExit: e.exit as number,
@@ -141,6 +146,8 @@ export async function runOne(e: Entry): Promise<Outcome> {
     warningsSame,
     warnings: theirWarnings.length,
     ourWarnings: ourWarnings.length,
+    missingWarnings,
+    extraWarnings,
     extra: ours.filter((p) => !theirs.includes(p)),
   };
 }
@@ -225,6 +232,11 @@ async function cli(): Promise<void> {
     }
   }
   if (verbose) for (const o of s.outcomes) if (o.extra.length) console.log(`extra alerts in ${o.file}: ${o.extra.join(' ')}`);
+  if (verbose)
+    for (const o of s.outcomes) {
+      for (const w of o.missingWarnings) console.log(`missing warning in ${o.file}: ${w.split('\n')[0]}`);
+      for (const w of o.extraWarnings) console.log(`extra warning in ${o.file}: ${w.split('\n')[0]}`);
+    }
   console.log(
     `configs: ${s.total}  exit agrees: ${s.exitAgree} (${((100 * s.exitAgree) / s.total).toFixed(2)}%)  ` +
       `alert positions: ${s.positionsFound}/${s.positions} (${((100 * s.positionsFound) / Math.max(1, s.positions)).toFixed(2)}%)  ` +

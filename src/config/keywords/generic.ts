@@ -18,7 +18,7 @@ import {
   type SectionKind,
   type SubRow,
 } from '../registry.js';
-import type { Directive } from '../model.js';
+import type { Directive, Proxy } from '../model.js';
 import { ignoredWithoutCap } from './proxy/section.js';
 
 /** Stores a keyword as written, in the section being filled. */
@@ -34,6 +34,20 @@ export function keep(ctx: KwContext, words = 1): Directive {
   else if (ctx.named) ctx.named.directives.push(d);
   else if (ctx.section === 'global') ctx.config.global.directives.push(d);
   return d;
+}
+
+/**
+ * The directive `kw` in force for proxy `p`: its own last one, else its
+ * defaults section's (walking up named defaults). `inherits` says whether a
+ * proxy takes that setting from its defaults (HAProxy copies some only to
+ * proxies with a frontend or a backend side).
+ */
+export function directiveInForce(p: Proxy, kw: string, inherits: (p: Proxy) => boolean = () => true): Directive | undefined {
+  for (let q: Proxy | undefined = p; q; q = inherits(q) ? q.defaultsProxy : undefined) {
+    const l = q.directives;
+    for (let i = l.length - 1; i >= 0; i--) if (l[i].keyword === kw) return l[i];
+  }
+  return undefined;
 }
 
 const PROXY_KINDS: SectionKind[] = ['defaults', 'frontend', 'backend', 'listen'];

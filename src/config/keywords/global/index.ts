@@ -2,3 +2,4 @@
 import './section.js';
 import './keywords.js';
 import './log.js';
+import './serverstate.js';

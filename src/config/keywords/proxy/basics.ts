@@ -12,8 +12,10 @@ import { atoi, atoiC, parseTime } from '../../../parser/values.js';
 import type { Directive, Proxy } from '../../model.js';
 import { family, PROXY_SECTIONS, registerKeywords, type KwContext, type KeywordRow } from '../../registry.js';
 import { isBackend, isFrontend, proxyTypeStr, tooManyArgs } from './section.js';
-import { markSeen, warnMisplaced } from '../rules/http.js';
+import { httpIgnored, markSeen, warnMisplaced } from '../rules/http.js';
 import { parseCondition } from '../rules/condition.js';
+import { registerProxyCheck, Stage } from '../../postchecks.js';
+import { directiveInForce } from '../generic.js';
 
 function keepDirective(ctx: KwContext, words = 1): Directive {
   const d: Directive = { keyword: ctx.args.slice(0, words).join(' '), args: ctx.args.slice(words), file: ctx.file, line: ctx.line, column: ctx.columns[0] };
@@ -580,5 +582,39 @@ for (const sub of ['cookie', 'request', 'response']) {
   family('capture:proxy').set(sub, { name: sub, parse: parseCapture as (ctx: unknown) => number, support: 'no' });
 }
 registerKeywords([row('stick-table', (ctx) => parseStickTableDefaults(ctx))]);
+
+/* ---- post-parse: settings a tcp proxy cannot use (proxy_cfg_ensure_no_http) ---- */
+
+function warnNoHttp(diags: Parameters<Parameters<typeof registerProxyCheck>[1]>[2], text: string): number {
+  diags.warning(text, undefined, undefined, 'none');
+  return ERR_WARN;
+}
+
+// HAProxy copies a defaults section's cookie and balance only to backends, monitor-uri only to frontends
+registerProxyCheck(Stage.ensureNoHttp + 0.1, (p, _c, diags) =>
+  p.mode === 'tcp' && isBackend(p) && p.cookie ? warnNoHttp(diags, `cookie will be ignored for ${proxyTypeStr(p)} '${p.name}' (needs 'mode http').`) : 0,
+);
+registerProxyCheck(Stage.ensureNoHttp + 0.2, (p, _c, diags) =>
+  p.mode === 'tcp' && isFrontend(p) && directiveInForce(p, 'monitor-uri', isFrontend)
+    ? warnNoHttp(diags, `monitor-uri will be ignored for ${proxyTypeStr(p)} '${p.name}' (needs 'mode http').`)
+    : 0,
+);
+
+/** Balance algorithms that hash a part of the HTTP request. */
+function needsHttp(algo: string): boolean {
+  return algo === 'uri' || algo === 'url_param' || algo.startsWith('hdr(');
+}
+registerProxyCheck(Stage.ensureNoHttp + 0.3, (p, _c, diags) =>
+  p.mode === 'tcp' && isBackend(p) && p.balance && needsHttp(p.balance.algo)
+    ? warnNoHttp(diags, `Layer 7 hash not possible for ${proxyTypeStr(p)} '${p.name}' (needs 'mode http'). Falling back to round robin.`)
+    : 0,
+);
+
+/** `capture cookie` names a cookie HAProxy only finds in HTTP. */
+registerProxyCheck(Stage.httpOnly + 0.2, (p, _c, diags) =>
+  httpIgnored(p) && p.directives.some((d) => d.keyword === 'capture cookie')
+    ? warnNoHttp(diags, `'capture' statement ignored for ${proxyTypeStr(p)} '${p.name}' as it requires HTTP mode.`)
+    : 0,
+);
 
 export const _flags = ERR_ALERT | ERR_FATAL;

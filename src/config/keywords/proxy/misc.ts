@@ -4,12 +4,16 @@
  * external-check, email-alert, stick, declare. Messages are HAProxy 2.6's.
  */
 import { existsSync } from 'node:fs';
-import { ERR_WARN } from '../../../parser/diagnostics.js';
+import { ERR_ALERT, ERR_FATAL, ERR_WARN } from '../../../parser/diagnostics.js';
 import { parseAddress } from '../../../parser/values.js';
-import type { Directive } from '../../model.js';
+import type { Directive, Proxy } from '../../model.js';
 import { family, PROXY_SECTIONS, registerKeywords, type KwContext, type KeywordRow } from '../../registry.js';
+import { registerProxyCheck, Stage } from '../../postchecks.js';
+import { httpIgnored } from '../rules/http.js';
 import { capWarn } from './basics.js';
 import { LOG_LEVELS } from './log.js';
+import { proxyTypeStr } from './section.js';
+import { directiveInForce } from '../generic.js';
 
 function keep(ctx: KwContext, words = 1): void {
   const d: Directive = { keyword: ctx.args.slice(0, words).join(' '), args: ctx.args.slice(words), file: ctx.file, line: ctx.line, column: ctx.columns[0] };
@@ -203,6 +207,44 @@ registerKeywords([
 
 // `stats show-modules` is a 2.6 keyword the manual's keyword list misses
 family('stats:proxy').set('show-modules', { name: 'show-modules', parse: ((ctx: KwContext) => (keep(ctx, 2), 0)) as (ctx: unknown) => number, support: 'no' });
+
+/** `stats show-desc [<desc>]`: without text it shows the global `description`, which must be set by then. */
+function parseShowDesc(ctx: KwContext): number {
+  keep(ctx, 2);
+  if (ctx.args[2] || ctx.config.global.directives.some((d) => d.keyword === 'description')) return 0;
+  return ctx.warn(`'${ctx.args[1]}' requires a parameter or 'desc' to be set in the global section.`, 'parsing-tight');
+}
+family('stats:proxy').set('show-desc', { name: 'show-desc', parse: parseShowDesc as (ctx: unknown) => number, support: 'no' });
+
+/** Any `stats` line gives the proxy a stats page (HAProxy's uri_auth), its own or its defaults section's. */
+function hasStats(p: Proxy): boolean {
+  for (let q: Proxy | undefined = p; q; q = q.defaultsProxy) if (q.directives.some((d) => d.keyword.startsWith('stats '))) return true;
+  return false;
+}
+registerProxyCheck(Stage.httpOnly + 0.1, (p, _c, diags) => {
+  if (!httpIgnored(p) || !hasStats(p)) return 0;
+  diags.warning(`'stats' statement ignored for ${proxyTypeStr(p)} '${p.name}' as it requires HTTP mode.`, undefined, undefined, 'none');
+  return ERR_WARN;
+});
+
+/** `external-check command|path` apply only with `option external-check` (both are inherited by every proxy). */
+for (const [sub, at] of [['command', 0.3], ['path', 0.4]] as const) {
+  registerProxyCheck(Stage.externalCheck + at, (p, _c, diags) => {
+    const d = directiveInForce(p, `external-check ${sub}`);
+    if (!d) return 0;
+    let err = 0;
+    const ext = p.options.get('external-check')?.enabled === true;
+    if (!ext) {
+      diags.warning(`'external-check ${sub}' will be ignored for ${proxyTypeStr(p)} '${p.name}' (requires 'option external-check').`, undefined, undefined, 'none');
+      err |= ERR_WARN;
+    }
+    if (sub === 'command' && !d.args[0]?.startsWith('/') && !directiveInForce(p, 'external-check path')) {
+      diags.alert(`Proxy '${p.name}': 'external-check command' does not have a leading '/' and 'external-check path' is not set.`, undefined, undefined, 'none');
+      err |= ERR_ALERT | ERR_FATAL;
+    }
+    return err;
+  });
+}
 
 // keep the families coherent for suggestions elsewhere
 export const _fam = family('http-check:proxy');

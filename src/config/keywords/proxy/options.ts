@@ -5,10 +5,14 @@
  * forwardfor...), and "did you mean" over the same candidate order.
  * Rows already in family 'option:proxy' (legacy options) are kept.
  */
-import { ERR_WARN } from '../../../parser/diagnostics.js';
+import { ERR_ALERT, ERR_FATAL, ERR_WARN } from '../../../parser/diagnostics.js';
 import type { Proxy } from '../../model.js';
 import { bestMatch, family, PROXY_SECTIONS, registerKeywords, type KwContext } from '../../registry.js';
 import { isBackend, isFrontend, proxyTypeStr } from './section.js';
+import { setLogFormat } from './log.js';
+import { registerProxyCheck, Stage } from '../../postchecks.js';
+import { httpIgnored } from '../rules/http.js';
+import { directiveInForce } from '../generic.js';
 
 type Cap = 'fe' | 'be' | 'both';
 
@@ -132,6 +136,8 @@ const logOpt = (kind: 'httplog' | 'httpslog' | 'tcplog'): OptParser => (ctx, arg
   const p = ctx.proxy!;
   // HAProxy 2.6 names 'option httpslog' 'option httplog' in this warning
   let err = noteLogFormat(ctx, what, kind === 'httpslog' ? 'option httplog' : what);
+  // a backend keeps the format it is told to ignore (HAProxy's later checks still see it)
+  setLogFormat(ctx, what === 'option httplog clf' ? 'httplog clf' : kind);
   if (p.kind === 'backend') {
     err |= ctx.warn(`${proxyTypeStr(p)} '${p.name}' : '${what.replace(' clf', '')}' directive is ignored in backends.`);
     return err;
@@ -141,13 +147,18 @@ const logOpt = (kind: 'httplog' | 'httpslog' | 'tcplog'): OptParser => (ctx, arg
   return err;
 };
 
+/** The health check types: a proxy has one (HAProxy's PR_O2_CHK_ANY). */
+const CHECK_TYPES = ['httpchk', 'ssl-hello-chk', 'smtpchk', 'pgsql-check', 'redis-check', 'mysql-check', 'ldap-check', 'spop-check', 'tcp-check', 'external-check'];
+
 const checkOpt = (name: string, argCheck: (ctx: KwContext, args: string[]) => number): OptParser => (ctx, args) => {
   let err = 0;
   if (capWarn(ctx, 'be', name)) err |= ERR_WARN;
   const e = argCheck(ctx, args);
-  if (e) return err | e;
+  // a warning from the arguments does not stop the option
+  if (e & ERR_FATAL) return err | e;
+  err |= e;
   if (isBackend(ctx.proxy!)) {
-    for (const o of ['httpchk', 'ssl-hello-chk', 'smtpchk', 'pgsql-check', 'redis-check', 'mysql-check', 'ldap-check', 'spop-check', 'tcp-check', 'external-check']) {
+    for (const o of CHECK_TYPES) {
       if (o !== name) ctx.proxy!.options.delete(o);
     }
     setOpt(ctx, name, args.slice(2));
@@ -156,6 +167,18 @@ const checkOpt = (name: string, argCheck: (ctx: KwContext, args: string[]) => nu
 };
 
 const noArgs = (n: number) => (ctx: KwContext, args: string[]) => tooMany(ctx, args, n);
+
+/** `option httpchk [<method>] [<uri>] [<version>]`: extra request lines after the version are deprecated. */
+const httpchkArgs = (ctx: KwContext, args: string[]): number => {
+  const e = tooMany(ctx, args, 3);
+  if (e) return e;
+  // the line reader has turned \r\n escapes (unquoted or in double quotes) into CR LF
+  if (!args[4]?.includes('\r\n')) return 0;
+  return ctx.warn(
+    `'${args[0]} ${args[1]}' : hiding headers or body at the end of the version string is deprecated. Please, consider to use 'http-check send' directive instead.`,
+    'parsing-tight',
+  );
+};
 
 const mysqlCheck = (ctx: KwContext, args: string[]): number => {
   if (!args[2]) return 0;
@@ -221,9 +244,55 @@ const restrictHdr: OptParser = (ctx, args) => {
 const externalCheck: OptParser = (ctx, args) => {
   const e = tooMany(ctx, args, 0);
   if (e) return e;
+  // one health check type per proxy, and HAProxy sets this one whatever the proxy's sides
+  for (const o of CHECK_TYPES) if (o !== 'external-check') ctx.proxy!.options.delete(o);
   setOpt(ctx, 'external-check');
   return 0;
 };
+
+/** `option external-check` needs the global `external-check` and a command (checked per proxy after parsing). */
+registerProxyCheck(Stage.externalCheck + 0.1, (p, config, diags) => {
+  if (p.options.get('external-check')?.enabled !== true) return 0;
+  let err = 0;
+  const global = (kw: string) => config.global.directives.some((d) => d.keyword === kw);
+  const missing = (what: string) => {
+    diags.alert(`Proxy '${p.name}' : 'option external-check' unable to find required '${what}'.`, undefined, undefined, 'none');
+    err |= ERR_ALERT | ERR_FATAL;
+  };
+  if (!global('external-check')) missing('global.external-check');
+  if (!directiveInForce(p, 'external-check command')) missing('external-check command');
+  if (!global('insecure-fork-wanted')) {
+    diags.warning(`Proxy '${p.name}' : 'insecure-fork-wanted' not enabled in the global section, 'option external-check' will likely fail.`, undefined, undefined, 'none');
+    err |= ERR_WARN;
+  }
+  return err;
+});
+
+/**
+ * The options of proxy.c's tables that only work in HTTP mode, in table order
+ * (cfg_opts, then cfg_opts2), after forwardfor and originalto which any proxy
+ * reports. A proxy that is not in HTTP mode drops them with a warning.
+ */
+const HTTP_ONLY: [string, Cap][] = [
+  ['forwardfor', 'both'], ['originalto', 'both'],
+  ...SIMPLE.filter(([n]) =>
+    [
+      'checkcache', 'http-buffer-request', 'http-ignore-probes', 'idle-close-on-response', 'prefer-last-server',
+      'accept-invalid-http-request', 'accept-invalid-http-response', 'http-use-proxy-header', 'http-pretend-keepalive',
+      'http-no-delay', 'disable-h2-upgrade',
+    ].includes(n),
+  ),
+];
+registerProxyCheck(Stage.httpOnly + 0.7, (p, _config, diags) => {
+  if (!httpIgnored(p)) return 0;
+  let err = 0;
+  for (const [name, cap] of HTTP_ONLY) {
+    if (p.options.get(name)?.enabled !== true || !hasCap(p, cap)) continue;
+    diags.warning(`'option ${name}' ignored for ${proxyTypeStr(p)} '${p.name}' as it requires HTTP mode.`, undefined, undefined, 'none');
+    err |= ERR_WARN;
+  }
+  return err;
+});
 
 const tcpka: OptParser = (ctx, args) => {
   const e = tooMany(ctx, args, 0);
@@ -240,7 +309,7 @@ const SPECIAL: Record<string, OptParser> = {
   httpslog: httpsLog,
   tcplog: logOpt('tcplog'),
   tcpka,
-  httpchk: checkOpt('httpchk', noArgs(3)),
+  httpchk: checkOpt('httpchk', httpchkArgs),
   'ssl-hello-chk': checkOpt('ssl-hello-chk', noArgs(0)),
   smtpchk: checkOpt('smtpchk', noArgs(2)),
   'pgsql-check': checkOpt('pgsql-check', pgsqlCheck),

@@ -9,8 +9,9 @@ import { USAGE_POINTS, type PendingArg } from '../../../acl/sample.js';
 import { aclsNamed, type AclConf, type CondConf, type Proxy } from '../../model.js';
 import { registerKeywords, type KwContext } from '../../registry.js';
 import { invalidChar } from '../../sections.js';
-import { registerPostCheck } from '../../postchecks.js';
+import { registerPostCheck, registerProxyCheck, Stage } from '../../postchecks.js';
 import { aclHook } from './condition.js';
+import { noteHttpNeeded } from '../proxy/log.js';
 
 /** Parsed form of every ACL line and anonymous ACL. */
 export const parsedAcls = new WeakMap<object, ParsedAcl>();
@@ -238,4 +239,107 @@ const resolveRefs: Parameters<typeof registerPostCheck>[0] = (config, diags) => 
     }
   }
   return err;
+};
+
+/* ---- L6 fetches in HTTP proxies (warnif_tcp_http_cond) ------------------------ */
+
+/**
+ * The fetches that read the raw request or response buffer (SMP_USE_L6REQ /
+ * SMP_USE_L6RES), checked one by one against the 2.6.12 binary: an HTTP proxy
+ * never sees those bytes, so conditions using them are reported.
+ */
+const L6_FETCHES = new Set([
+  'distcc_body', 'distcc_param', 'payload', 'payload_lv', 'rdp_cookie', 'rdp_cookie_cnt', 'req.len', 'req.payload',
+  'req.payload_lv', 'req.rdp_cookie', 'req.rdp_cookie_cnt', 'req.ssl_alpn', 'req.ssl_ec_ext', 'req.ssl_hello_type',
+  'req.ssl_sni', 'req.ssl_st_ext', 'req.ssl_ver', 'req_len', 'req_ssl_hello_type', 'req_ssl_sni', 'req_ssl_ver',
+  'rep_ssl_hello_type', 'res.len', 'res.payload', 'res.payload_lv', 'res.ssl_hello_type',
+]);
+/** predefined ACLs built on such fetches (REQ_CONTENT is req.len, RDP_COOKIE req.rdp_cookie_cnt) */
+const L6_PREDEFINED = new Set(['REQ_CONTENT', 'RDP_COOKIE']);
+
+function usesL6(p: Proxy, cond: CondConf): boolean {
+  for (const and of cond.terms) {
+    for (const t of and) {
+      if (t.anonymous) {
+        const a = parsedAcls.get(t.anonymous);
+        if (a && L6_FETCHES.has(a.fetch.name)) return true;
+      } else if (t.name) {
+        const defs = aclsNamed(p, t.name);
+        if (!defs.length && L6_PREDEFINED.has(t.name)) return true;
+        for (const d of defs) {
+          const a = parsedAcls.get(d);
+          if (a && L6_FETCHES.has(a.fetch.name)) return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+function warnL6(p: Proxy, conds: (CondConf | undefined)[], diags: Parameters<Parameters<typeof registerProxyCheck>[1]>[2]): number {
+  if (p.mode !== 'http') return 0;
+  let err = 0;
+  for (const c of conds) {
+    if (!c || !usesL6(p, c)) continue;
+    diags.warning(`Proxy '${p.name}': L6 sample fetches ignored on HTTP proxies (declared at ${c.file}:${c.line}).`, undefined, undefined, 'none');
+    err |= ERR_WARN;
+  }
+  return err;
+}
+
+// use_backend then use-server rules, after their targets are resolved
+registerProxyCheck(Stage.switching + 0.1, (p, _c, diags) => {
+  if (p.mode !== 'http' || (!p.useBackends.length && !p.useServers.length)) return 0;
+  return warnL6(p, [...p.useBackends.map((r) => r.cond), ...p.useServers.map((r) => r.cond)], diags);
+});
+
+/** the rule sets in the order HAProxy checks them (check_action_rules) */
+const ACTION_RULESETS = [
+  'tcp-request connection', 'tcp-request session', 'tcp-request content', 'tcp-response content',
+  'http-request', 'http-response', 'http-after-response',
+];
+registerProxyCheck(Stage.actionRules, (p, _c, diags) => {
+  if (p.mode !== 'http' || !p.rules.some((r) => r.cond)) return 0;
+  let err = 0;
+  for (const rs of ACTION_RULESETS) err |= warnL6(p, p.rules.filter((r) => r.ruleset === rs).map((r) => r.cond), diags);
+  return err;
+});
+
+/* ---- conditions and samples that read HTTP (SMP_USE_HTTP_ANY) ----------------- */
+
+/**
+ * Fetches of HAProxy's http_fetch.c (and the HTTP ones of other files) that
+ * mark a proxy as needing HTTP. Checked against the 2.6.12 binary on a
+ * sample; where unsure, a fetch is left out (a warning missed rather than a
+ * wrong one).
+ */
+const HTTP_FETCH = /^(base|base32|base32\+src|baseq|cook|cook_cnt|cook_val|cookie|hdr|hdr_cnt|hdr_ip|hdr_val|http_auth|http_auth_bearer|http_auth_group|http_auth_pass|http_auth_type|http_auth_user|http_first_req|method|path|pathq|query|req\.body|req\.body_len|req\.body_param|req\.body_size|req\.cook|req\.cook_cnt|req\.cook_val|req\.fhdr|req\.fhdr_cnt|req\.hdr|req\.hdr_cnt|req\.hdr_ip|req\.hdr_names|req\.hdr_val|req\.hdrs|req\.hdrs_bin|req\.proto_http|req_proto_http|req\.ver|req_ver|res\.body|res\.body_len|res\.body_size|res\.cook|res\.cook_cnt|res\.cook_val|res\.fhdr|res\.fhdr_cnt|res\.hdr|res\.hdr_cnt|res\.hdr_ip|res\.hdr_names|res\.hdr_val|res\.hdrs|res\.hdrs_bin|res\.ver|resp_ver|scook|scook_cnt|scook_val|shdr|shdr_cnt|shdr_ip|shdr_val|status|url|url32|url32\+src|url_ip|url_param|url_port|urlp|urlp_val|capture\.req\.(hdr|method|uri|ver)|capture\.res\.(hdr|ver)|internal\.htx\.[a-z_]+)$/;
+/** predefined ACLs built on HTTP fetches */
+const HTTP_PREDEFINED = /^(HTTP|HTTP_1\.0|HTTP_1\.1|HTTP_2\.0|HTTP_CONTENT|HTTP_URL_ABS|HTTP_URL_SLASH|HTTP_URL_STAR|METH_[A-Z]+)$/;
+
+export function isHttpFetch(name: string): boolean {
+  return HTTP_FETCH.test(name);
+}
+
+function condReadsHttp(p: Proxy, cond: CondConf): boolean {
+  for (const and of cond.terms) {
+    for (const t of and) {
+      if (t.anonymous) {
+        const a = parsedAcls.get(t.anonymous);
+        if (a && isHttpFetch(a.fetch.name)) return true;
+      } else if (t.name) {
+        const defs = aclsNamed(p, t.name);
+        if (!defs.length && HTTP_PREDEFINED.test(t.name)) return true;
+        for (const d of defs) {
+          const a = parsedAcls.get(d);
+          if (a && isHttpFetch(a.fetch.name)) return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+aclHook.parsed = (ctx, cond) => {
+  if (ctx.proxy && condReadsHttp(ctx.proxy, cond)) noteHttpNeeded(ctx.proxy);
 };

@@ -14,6 +14,8 @@ export interface AclHook {
   validate?: (ctx: KwContext, words: string[]) => string | undefined;
   /** true when `word` alone is a usable ACL keyword (a fetch with a boolean meaning) */
   isKeyword?: (word: string) => boolean;
+  /** told of each condition parsed for a proxy (HAProxy's build_acl_cond records what it reads) */
+  parsed?: (ctx: KwContext, cond: CondConf) => void;
 }
 
 export const aclHook: AclHook = {
@@ -86,5 +88,7 @@ export function parseCondition(ctx: KwContext, words: string[]): CondResult {
   // the condition starts at its if/unless word, a tail of the line's words
   const at = ctx.args.length - words.length;
   const column = ctx.args[at] === words[0] ? ctx.columns[at] : ctx.columns[0];
-  return { cond: { polarity, terms, text: words.join(' '), file: ctx.file, line: ctx.line, column } };
+  const cond: CondConf = { polarity, terms, text: words.join(' '), file: ctx.file, line: ctx.line, column };
+  aclHook.parsed?.(ctx, cond);
+  return { cond };
 }

@@ -5,14 +5,15 @@
  */
 import { ERR_ALERT, ERR_FATAL, ERR_WARN } from '../../../parser/diagnostics.js';
 import { parseLogFormat } from '../../../acl/sample.js';
-import type { CondConf, Config } from '../../model.js';
+import { proxiesNamed, type CondConf, type Config } from '../../model.js';
 import { registerKeywords, type KwContext } from '../../registry.js';
-import { registerPostCheck } from '../../postchecks.js';
-import { ignoredWithoutCap, proxyTypeStr, tooManyArgs } from '../proxy/section.js';
+import { registerPostCheck, registerProxyCheck, Stage } from '../../postchecks.js';
+import { ignoredWithoutCap, isBackend, isFrontend, proxyTypeStr, tooManyArgs } from '../proxy/section.js';
 import { parseRedirect } from './actions.js';
-import { condWarnings, lazyPostCheck, usageOf } from './acl.js';
+import { condWarnings, isHttpFetch, lazyPostCheck, usageOf } from './acl.js';
 import { parseCondition } from './condition.js';
-import { markSeen, warnMisplaced } from './http.js';
+import { httpIgnored, markSeen, warnMisplaced } from './http.js';
+import { noteLogFormatLineUnknown, noteParsedLogFormat } from '../proxy/log.js';
 
 const notInDefaults = (ctx: KwContext) => ctx.alert(`'${ctx.args[0]}' not allowed in 'defaults' section.`);
 
@@ -120,6 +121,14 @@ function redirect(ctx: KwContext): number {
     cond = c.cond;
   }
   p.rules.push({ ruleset: 'redirect', action: 'redirect', args: opts, cond, file: ctx.file, line: ctx.line, column: ctx.columns[0] });
+  // this keyword records a stale log-format line in HAProxy (see noteLogFormatLineUnknown)
+  const at = opts.findIndex((o) => o === 'location' || o === 'prefix' || o === 'scheme');
+  const fmt = opts[at + 1];
+  if (fmt !== undefined && !(opts[at] === 'prefix' && fmt === '/')) {
+    const f = parseLogFormat(fmt);
+    noteParsedLogFormat(p, f.exprs.map((e) => isHttpFetch(e.fetch.name)), false);
+    noteLogFormatLineUnknown(ctx);
+  }
   let err = warnMisplaced(ctx, 'use_backend');
   markSeen(p, 'redirect');
   err |= condWarnings(ctx, cond, usageOf('redirect', p).slice(0, 1));
@@ -143,3 +152,19 @@ const reportLate: Parameters<typeof registerPostCheck>[0] = (config, diags) => {
   }
   return err;
 };
+
+registerProxyCheck(Stage.httpOnly + 0.6, (p, _config, diags) => {
+  if (!httpIgnored(p) || !p.rules.some((r) => r.ruleset === 'redirect')) return 0;
+  diags.warning(`'redirect' rules ignored for ${proxyTypeStr(p)} '${p.name}' as they require HTTP mode.`, undefined, undefined, 'none');
+  return ERR_WARN;
+});
+
+/** A default_backend that resolves makes the proxy's own servers useless. */
+registerProxyCheck(Stage.switching - 0.1, (p, config, diags) => {
+  const d = p.defaultBackend;
+  if (!d || !isFrontend(p) || !p.servers.length || d.name.includes('%[')) return 0;
+  const target = proxiesNamed(config, d.name).find(isBackend);
+  if (!target || target === p || (target.mode !== p.mode && !(p.mode === 'tcp' && target.mode === 'http'))) return 0;
+  diags.warning(`In proxy '${p.name}', the 'default_backend' rule always has precedence over the servers, which will never be used.`, undefined, undefined, 'none');
+  return ERR_WARN;
+});

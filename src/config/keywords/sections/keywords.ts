@@ -7,7 +7,7 @@
  */
 import { statSync } from 'node:fs';
 import { ERR_ABORT, ERR_ALERT, ERR_FATAL, ERR_WARN } from '../../../parser/diagnostics.js';
-import { parseAddress, parseSize, parseTime, str2sa } from '../../../parser/values.js';
+import { atoi, parseAddress, parseTime, str2sa } from '../../../parser/values.js';
 import {
   asSection,
   newProxy,
@@ -350,13 +350,17 @@ registerKeywords([
     sections: ['ring'],
     support: 'no',
     parse(ctx) {
+      // HAProxy 2.6 reads the size with atol(): no unit suffix, so '1M' is 1 byte
       const v = ctx.args[1] ?? '';
-      const n = parseSize(v);
-      if (n === undefined || n === 0) return ctx.alert(`invalid size '${v}' for new sink buffer.`);
+      const n = atoi(v);
+      if (!n) return ctx.alert(`invalid size '${v}' for new sink buffer.`);
       const r = sec(ctx, 'ring');
       const cur = r?.size ?? 16384;
+      // a negative size becomes a huge size_t the ring cannot be resized to
+      if (n < 0) return ctx.alert(`fail to set sink buffer size '${cur}' for ring '${ctx.named?.name}'.`);
       if (n < cur) {
-        return ctx.warn(`ignoring new size '${n}' that is smaller than current size '${cur}' for ring '${ctx.named?.name}'.`);
+        // only a warning's text, but HAProxy flags it fatal
+        return ctx.warn(`ignoring new size '${n}' that is smaller than current size '${cur}' for ring '${ctx.named?.name}'.`) | ERR_ALERT | ERR_FATAL;
       }
       if (r) r.size = n;
       return ok(ctx);

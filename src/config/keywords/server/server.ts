@@ -11,6 +11,7 @@ import { bestMatch, registerKeywords, type KwContext } from '../../registry.js';
 import { dataText } from '../../tables.js';
 import { SmallMap, type Config, type Proxy, type ServerConf } from '../../model.js';
 import { addResolution } from '../../check.js';
+import { registerProxyCheck, Stage } from '../../postchecks.js';
 import { invalidChar } from '../../sections.js';
 import { ignoredWithoutCap, isBackend, proxyTypeStr, tooManyArgs } from '../proxy/section.js';
 import { flushLateChecks, lateRegister, MUX_PROTOS } from '../bind/bind.js';
@@ -557,6 +558,21 @@ registerKeywords([
   { name: 'server-template', sections: ['defaults', 'frontend', 'backend', 'listen'], parse: proxyServer, support: 'no' },
   { name: 'dispatch', sections: ['defaults', 'frontend', 'backend', 'listen'], parse: dispatch, support: 'no' },
 ]);
+
+/** A tcp proxy ignores server cookies (check_config_validity's server loop); templates are one server per number. */
+registerProxyCheck(Stage.servers, (p, _config, diags) => {
+  if (p.mode === 'http') return 0;
+  let err = 0;
+  for (const s of p.servers) {
+    if (s.cookie === undefined) continue;
+    const names = s.template ? Array.from({ length: s.template.count }, (_, k) => `${s.template!.prefix}${s.template!.first + k}`) : [s.name];
+    for (const n of names) {
+      diags.warning(`${proxyTypeStr(p)} '${p.name}' : ignoring cookie for server '${n}' as HTTP mode is disabled.`, undefined, undefined, 'none');
+      err |= ERR_WARN;
+    }
+  }
+  return err;
+});
 
 /** Post-parse: duplicate server names, then `track` targets (check_config_validity). */
 function serverChecks(config: Config, diags: import('../../../parser/diagnostics.js').Diagnostics): number {
