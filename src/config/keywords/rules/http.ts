@@ -11,8 +11,11 @@ import { registerKeywords, type KwContext } from '../../registry.js';
 import { parseTime } from '../../../parser/values.js';
 import { proxyTypeStr } from '../proxy/section.js';
 import { actionTables, findAction, suggestAction } from './actions.js';
-import { addSamplePending, addTrack, condWarnings, exprUsage, usageOf } from './acl.js';
+import { addSamplePending, addTrack, condWarnings, exprUsage, isHttpFetch, usageOf } from './acl.js';
+import { parseLogFormat } from '../../../acl/sample.js';
+import { noteLogFormatLine, noteParsedLogFormat } from '../proxy/log.js';
 import { parseCondition } from './condition.js';
+import { registerProxyCheck, Stage } from '../../postchecks.js';
 
 /** Rule kinds a proxy has defined so far, for HAProxy's misplaced-rule warnings. */
 const seenKinds = new WeakMap<Proxy, Set<string>>();
@@ -128,6 +131,8 @@ function actionRule(ctx: KwContext, rs: string, at: number, d: RuleDialect): { e
       ? { used: (args.findIndex((w) => w === 'if' || w === 'unless') + 1 || args.length + 1) - 1 }
       : found.row.parse({ ruleset: rs, word, action: found.row.name, paren: found.paren, args, usage: exprUsage(rs, p), pending, line: ctx.args });
   if ('error' in r) return fail(r.error.startsWith('\u0000') ? r.error.slice(1) : d.action(rs, word, r.error, where));
+  // the action's log-format strings are parsed before its condition, as HAProxy does
+  noteRuleFormats(ctx, found.row.name, args.slice(0, r.used));
   addSamplePending(ctx, pending, rs);
   trackOf(ctx, found.row.name, word, args, r.used);
   const next = args[r.used];
@@ -144,6 +149,67 @@ function actionRule(ctx: KwContext, rs: string, at: number, d: RuleDialect): { e
   let err = 0;
   for (const w of r.warnings ?? []) err |= ctx.warn(w, 'parsing');
   return { err, rule };
+}
+
+/**
+ * What an action's log-format arguments tell HAProxy while parsing: which
+ * samples read HTTP, whether %ST or %rt appear, and whether the action records
+ * its line as the proxy's last log-format line (only some do).
+ */
+function noteRuleFormats(ctx: KwContext, action: string, args: string[]): void {
+  const p = ctx.proxy;
+  if (!p) return;
+  const fmts: string[] = [];
+  let setsLine = true;
+  const after = (words: string[]) => {
+    for (let i = 0; i < args.length - 1; i++) if (words.includes(args[i])) return args[i + 1];
+    return undefined;
+  };
+  switch (action) {
+    case 'set-header':
+    case 'add-header':
+    case 'early-hint':
+      fmts.push(args[1]);
+      break;
+    case 'replace-header':
+    case 'replace-value':
+      fmts.push(args[2]);
+      break;
+    case 'set-var-fmt':
+      fmts.push(args[0]);
+      break;
+    case 'set-path':
+    case 'set-pathq':
+    case 'set-query':
+    case 'set-uri':
+    case 'set-method':
+      fmts.push(args[0]);
+      setsLine = false;
+      break;
+    case 'return':
+    case 'deny':
+    case 'tarpit': {
+      const lf = after(['lf-string']);
+      if (lf !== undefined) fmts.push(lf);
+      else if (after(['lf-file']) === undefined) return;
+      break;
+    }
+    case 'redirect': {
+      const v = after(['location', 'prefix', 'scheme']);
+      if (v === undefined || (args.includes('prefix') && v === '/')) return;
+      fmts.push(v);
+      break;
+    }
+    default:
+      return;
+  }
+  for (const f of fmts) {
+    // most values are plain text: nothing to learn from them
+    if (f === undefined || !f.includes('%')) continue;
+    const r = parseLogFormat(f);
+    noteParsedLogFormat(p, r.exprs.map((e) => isHttpFetch(e.fetch.name)), /%(\{[^}]*\})?(ST|rt)(?![A-Za-z0-9])/.test(f.replace(/%%/g, '')));
+  }
+  if (setsLine) noteLogFormatLine(ctx);
 }
 
 /* ---- http-request / http-response / http-after-response ------------------- */
@@ -170,6 +236,11 @@ function httpRule(ctx: KwContext): number {
   finals.set(rs, !rule.cond && FINAL.has(rule.action) && !(rule.action === 'redirect' && rule.args.includes('ignore-empty')));
   p.rules.push(rule);
   return err;
+}
+
+/** `stats http-request <action> [cond]`: the same grammar as http-request, the rule kept apart (stats.ts) */
+export function statsHttpRequestRule(ctx: KwContext): { err: number; rule?: RuleConf } {
+  return actionRule(ctx, 'http-request', 2, HTTP_DIALECT);
 }
 
 /* ---- tcp-request / tcp-response ------------------------------------------ */
@@ -254,3 +325,35 @@ registerKeywords([
   { name: 'tcp-request', sections: PROXIES, parse: tcpRequest, support: 'no' },
   { name: 'tcp-response', sections: PROXIES, parse: tcpResponse, support: 'no' },
 ]);
+
+/* ---- post-parse -------------------------------------------------------------- */
+
+/**
+ * HAProxy's PR_O_HTTP_UPG: a `tcp-request content switch-mode http` rule (the
+ * proxy's own or its defaults section's) lets a tcp proxy keep HTTP settings.
+ */
+export function upgradesToHttp(p: Proxy): boolean {
+  for (let q: Proxy | undefined = p; q; q = q.defaultsProxy) {
+    for (const r of q.rules) if (r.action === 'switch-mode' && r.args[0] === 'http') return true;
+  }
+  return false;
+}
+
+/** True when HAProxy ignores the proxy's HTTP-only settings (not in HTTP mode, no upgrade). */
+export function httpIgnored(p: Proxy): boolean {
+  return p.mode !== 'http' && !upgradesToHttp(p);
+}
+
+// the proxy's own rules only: those of its defaults section are not reported
+const HTTP_RULESETS: [string, number][] = [
+  ['http-request', 0.3],
+  ['http-response', 0.4],
+  ['http-after-response', 0.5],
+];
+for (const [rs, at] of HTTP_RULESETS) {
+  registerProxyCheck(Stage.httpOnly + at, (p, _config, diags) => {
+    if (!httpIgnored(p) || !p.rules.some((r) => r.ruleset === rs)) return 0;
+    diags.warning(`'${rs}' rules ignored for ${proxyTypeStr(p)} '${p.name}' as they require HTTP mode.`, undefined, undefined, 'none');
+    return ERR_WARN;
+  });
+}
