@@ -10,6 +10,7 @@ import { BindError, type Runtime } from '../api.js';
 import { createRuntime } from '../index.js';
 import type { ProcLog } from './log.js';
 import { dieBySignal, globalTime, sleep, tellOldPids } from './system.js';
+import { raiseMallocTrimThreshold } from './malloc.js';
 
 /**
  * HAProxy tries 100 times 10 ms apart (MAX_START_RETRIES) while old processes
@@ -37,6 +38,8 @@ export type StartResult = { rt: Runtime; pausedOld: boolean } | { error: Error }
  * retry every millisecond, for at most a second.
  */
 export async function startInstance(o: StartOptions): Promise<StartResult> {
+  // before any traffic: keeps glibc from trimming the heap top on every burst of freed read buffers
+  raiseMallocTrimThreshold();
   let retry = MAX_START_RETRIES;
   let pausedOld = false;
   for (;;) {
