@@ -244,7 +244,7 @@ export class VarStore {
     this.scopes.get(scope)?.delete(name);
   }
   clear(scope: VarScope): void {
-    this.scopes.delete(scope);
+    if (this.scopes.size) this.scopes.delete(scope);
   }
 }
 

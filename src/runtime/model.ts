@@ -129,6 +129,8 @@ export class RtProxy {
   redispatch: number;
   readonly queue: Pending[] = [];
   totalConns = 0;
+  /** the proxy's HTTP rule lists, built once by the rules engine (rules/http.ts httpRulesOf) */
+  httpRules: import('./rules/http.js').HttpRuleLists | null = null;
 
   constructor(
     readonly conf: Proxy,

@@ -330,13 +330,22 @@ export class HttpSession implements TimerOwner, ConnectOwner {
 
   // --- ConnectOwner -------------------------------------------------------
 
+  /** what the balancing algorithms may read, made once per connection; it reads the current request */
+  private lbReq: LbRequest | null = null;
+
   lbRequest(): LbRequest {
-    const req = this.req;
-    return {
-      src: this.addrs.src,
-      uri: req?.uri,
-      header: (n) => req?.headers.get(n),
-    };
+    if (this.lbReq) return this.lbReq;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    return (this.lbReq = {
+      get src() {
+        return self.addrs.src;
+      },
+      get uri() {
+        return self.req?.uri;
+      },
+      header: (n) => self.req?.headers.get(n),
+    });
   }
 
   clientAddrs() {
@@ -346,9 +355,9 @@ export class HttpSession implements TimerOwner, ConnectOwner {
   reuse(srv: RtServer): net.Socket | null {
     const idle = this.idleSrv;
     if (idle && this.idleServer === srv && !idle.destroyed && idle.writable) {
+      // its listeners stay: they are this session's (see attach)
       this.idleSrv = null;
       this.idleServer = null;
-      for (const e of ['data', 'end', 'error', 'close', 'drain']) idle.removeAllListeners(e);
       return idle;
     }
     // another session's idle connection to this server (http-reuse)
@@ -363,11 +372,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     this.srv = sock;
     this.server = srv;
     this.poolIdle();
-    sock.on('data', this.onSrvData);
-    sock.on('end', this.onSrvEnd);
-    sock.on('error', this.onSrvError);
-    sock.on('close', this.onSrvClose);
-    sock.on('drain', this.onSrvDrain);
+    this.attach(sock);
     // a reused connection may have been paused by the previous response's backpressure
     sock.resume();
     if (this.state !== 'txn') return this.dropServer();
@@ -482,6 +487,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
   // --- response -----------------------------------------------------------
 
   private readonly onSrvData = (chunk: Buffer): void => {
+    if (this.srv === null) return this.idleGone();
     switch (this.resPhase) {
       case 'head':
         this.parseResponse(chunk, 0);
@@ -688,6 +694,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
   // --- server side closes -------------------------------------------------
 
   private readonly onSrvEnd = (): void => {
+    if (this.srv === null) return this.idleGone();
     if (this.state === 'tunnel') {
       this.cli.end();
       return;
@@ -700,6 +707,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
   };
 
   private readonly onSrvClose = (): void => {
+    if (this.srv === null) return this.idleGone();
     if (this.state === 'tunnel') {
       this.srv = null;
       if (this.server) {
@@ -740,6 +748,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
   }
 
   private readonly onSrvDrain = (): void => {
+    if (this.srv === null) return;
     if (this.state === 'txn' || this.state === 'tunnel') this.cli.resume();
   };
 
@@ -970,12 +979,9 @@ export class HttpSession implements TimerOwner, ConnectOwner {
       this.idleServer = this.server;
       this.server = null;
     }
+    // the listeners stay attached: with `srv` null they read as the idle
+    // connection's (a server that talks, ends or closes makes it unusable)
     this.idleSrv = s;
-    s.removeListener('close', this.onSrvClose);
-    s.removeListener('end', this.onSrvEnd);
-    s.removeListener('data', this.onSrvData);
-    s.on('data', this.onIdleData);
-    s.once('close', this.onIdleClose);
     // the last write to the client may have paused it: an idle connection must see the server talk or close
     s.resume();
   }
@@ -987,28 +993,48 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     const srv = this.idleServer;
     this.idleSrv = null;
     this.idleServer = null;
-    s.removeListener('close', this.onIdleClose);
-    s.removeListener('data', this.onIdleData);
+    this.detach(s);
     if (!srv || s.destroyed || !s.writable || !putIdle(srv, s)) s.destroy();
   }
 
-  private readonly onIdleClose = (): void => {
-    if (this.idleSrv) {
-      this.idleSrv.destroy();
-      this.idleSrv = null;
-      this.idleServer = null;
-    }
-  };
+  /** the kept idle connection talked, ended or closed: it cannot be reused */
+  private idleGone(): void {
+    const s = this.idleSrv;
+    if (!s || s !== this.attached) return;
+    this.idleSrv = null;
+    this.idleServer = null;
+    this.detach(s);
+    s.destroy();
+  }
 
-  /** an idle server must not talk: the connection cannot be reused */
-  private readonly onIdleData = (): void => {
-    this.onIdleClose();
-  };
+  /** the server socket that carries this session's listeners (kept across reuse of its own idle connection) */
+  private attached: net.Socket | null = null;
+
+  private attach(sock: net.Socket): void {
+    if (this.attached === sock) return;
+    if (this.attached) this.detach(this.attached);
+    sock.on('data', this.onSrvData);
+    sock.on('end', this.onSrvEnd);
+    sock.on('error', this.onSrvError);
+    sock.on('close', this.onSrvClose);
+    sock.on('drain', this.onSrvDrain);
+    this.attached = sock;
+  }
+
+  /** removes the listeners; a no-op 'error' listener stays on a socket being destroyed (late errors) */
+  private detach(sock: net.Socket, keepError = false): void {
+    sock.removeListener('data', this.onSrvData);
+    sock.removeListener('end', this.onSrvEnd);
+    if (!keepError) sock.removeListener('error', this.onSrvError);
+    sock.removeListener('close', this.onSrvClose);
+    sock.removeListener('drain', this.onSrvDrain);
+    if (this.attached === sock) this.attached = null;
+  }
 
   /** closes the server connection; `reset`: HAProxy's SI_FL_NOLINGER after an error, or option nolinger */
   private dropServer(reset = false): void {
     if (this.idleSrv) {
-      this.idleSrv.removeListener('close', this.onIdleClose);
+      this.detach(this.idleSrv, true);
       this.idleSrv.destroy();
       this.idleSrv = null;
       this.idleServer = null;
@@ -1016,9 +1042,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     const s = this.srv;
     if (s) {
       this.srv = null;
-      s.removeListener('close', this.onSrvClose);
-      s.removeListener('end', this.onSrvEnd);
-      s.removeListener('data', this.onSrvData);
+      this.detach(s, true);
       if ((reset || (this.beConf?.nolinger ?? false)) && !s.destroyed) s.resetAndDestroy();
       else s.destroy();
       if (this.server) {

@@ -16,7 +16,7 @@ import type { RtProxy } from '../model.js';
 import { HAFT, HREQ, HRES, REDIR, TCNT } from './actions/index.js';
 import { listsFor, peekEffects, resetEffects, runLists, type RunOptions } from './engine.js';
 import { buildReply, cloneReply, errorReply } from './reply.js';
-import type { RuleHost, Tracer, Verdict } from './types.js';
+import type { CompiledRule, RuleHost, Tracer, Verdict } from './types.js';
 
 /** What the HTTP session offers the rules engine. */
 export interface HttpRuleSession extends RuleHost {
@@ -46,8 +46,40 @@ const LH = { cause: 'L', phase: 'H' };
 
 const emptyReply: Reply = { message: null, body: Buffer.alloc(0) };
 
-function opts(s: HttpRuleSession, final = true): RunOptions {
-  return { final, trace: s.ruleTrace };
+const FINAL: RunOptions = { final: true };
+
+function opts(s: HttpRuleSession): RunOptions {
+  return s.ruleTrace ? { final: true, trace: s.ruleTrace } : FINAL;
+}
+
+/** A proxy's rule lists for HTTP, with and without its defaults' rules (built once per proxy). */
+export interface HttpRuleLists {
+  tcnt: CompiledRule[][];
+  tcntOwn: CompiledRule[][];
+  hreq: CompiledRule[][];
+  redirOwn: CompiledRule[][];
+  hres: CompiledRule[][];
+  hresOwn: CompiledRule[][];
+  haft: CompiledRule[][];
+  haftOwn: CompiledRule[][];
+}
+
+export function httpRulesOf(px: RtProxy): HttpRuleLists {
+  let r = px.httpRules;
+  if (r) return r;
+  const c = px.conf;
+  r = {
+    tcnt: listsFor(c, TCNT),
+    tcntOwn: listsFor(c, TCNT, false),
+    hreq: listsFor(c, HREQ),
+    redirOwn: listsFor(c, REDIR, false),
+    hres: listsFor(c, HRES),
+    hresOwn: listsFor(c, HRES, false),
+    haft: listsFor(c, HAFT),
+    haftOwn: listsFor(c, HAFT, false),
+  };
+  px.httpRules = r;
+  return r;
 }
 
 /**
@@ -63,7 +95,8 @@ export function httpRequestRules(s: HttpRuleSession, px: RtProxy): boolean {
     resetEffects(s);
   }
   // tcp-request content: in HTTP mode the request head is there, decisions are final
-  const tcp = listsFor(px.conf, TCNT, isFe || px.conf.from !== s.fe.conf.from);
+  const rl = px.httpRules ?? httpRulesOf(px);
+  const tcp = isFe || px.conf.from !== s.fe.conf.from ? rl.tcnt : rl.tcntOwn;
   if (tcp.length) {
     const v = runLists(tcp, s, px, TCNT, opts(s));
     if (v.kind === 'reject') {
@@ -71,13 +104,13 @@ export function httpRequestRules(s: HttpRuleSession, px: RtProxy): boolean {
       return false;
     }
   }
-  const lists = listsFor(px.conf, HREQ);
+  const lists = rl.hreq;
   if (lists.length) {
     const v = runLists(lists, s, px, HREQ, opts(s));
     flushEarlyHints(s);
     if (!handleRequestVerdict(s, px, v)) return false;
   }
-  const redirects = listsFor(px.conf, REDIR, false);
+  const redirects = rl.redirOwn;
   if (redirects.length) {
     const v = runLists(redirects, s, px, REDIR, opts(s));
     if (v.kind === 'reply') {
@@ -150,11 +183,13 @@ function flushEarlyHints(s: HttpRuleSession): void {
  */
 export function httpResponseRules(s: HttpRuleSession): boolean {
   const be = s.be ?? s.fe;
-  const order = be === s.fe ? [be] : [be, s.fe];
-  for (const px of order) {
+  for (let k = 0; k < 2; k++) {
+    const px = k === 0 ? be : s.fe;
+    if (k === 1 && px === be) break;
     // defaults rules run for the backend, and for the frontend when its defaults differ
     const withDef = px === be || px.conf.from !== be.conf.from;
-    const lists = listsFor(px.conf, HRES, withDef);
+    const rl = px.httpRules ?? httpRulesOf(px);
+    const lists = withDef ? rl.hres : rl.hresOwn;
     if (!lists.length) continue;
     const v = runLists(lists, s, px, HRES, opts(s));
     switch (v.kind) {
@@ -187,7 +222,7 @@ export function httpResponseRules(s: HttpRuleSession): boolean {
 /** true when http-after-response rules exist for this stream */
 export function hasAfterResponse(s: { fe: RtProxy; be: RtProxy | null }): boolean {
   const be = s.be ?? s.fe;
-  return listsFor(be.conf, HAFT).length > 0 || (be !== s.fe && listsFor(s.fe.conf, HAFT).length > 0);
+  return (be.httpRules ?? httpRulesOf(be)).haft.length > 0 || (be !== s.fe && (s.fe.httpRules ?? httpRulesOf(s.fe)).haft.length > 0);
 }
 
 /**
@@ -203,7 +238,8 @@ export function afterResponseRules(s: HttpRuleSession, res: HttpMessage): boolea
   try {
     for (const px of order) {
       const withDef = px === be || px.conf.from !== be.conf.from;
-      const lists = listsFor(px.conf, HAFT, withDef);
+      const rl = px.httpRules ?? httpRulesOf(px);
+      const lists = withDef ? rl.haft : rl.haftOwn;
       if (!lists.length) continue;
       const v = runLists(lists, s, px, HAFT, opts(s));
       if (v.kind === 'continue' || v.kind === 'stop') continue;
