@@ -113,21 +113,23 @@ export interface TlsView {
   readonly ownCert?: import('node:crypto').X509Certificate;
 }
 
-/** Stick-table counters (sc_*, src_*): answered by the stick-table layer. */
+/** Stick-table counters (sc_*, src_*, table_*): answered by the stick-table layer (src/runtime/stick). */
 export interface StickView {
   /**
-   * The value of `counter` ("conn_cnt", "http_req_rate", "gpc0", "gpt", ...)
-   * for tracked counter `ctr` (0..2) of the stream, or undefined when the
-   * counter is not tracked / the table does not store it. `idx` for the
-   * array forms (gpc(idx), gpt(idx)). `table` restricts/overrides the table.
+   * A counter fetch: `ctr` 0..2 for sc_* / scN_* (the stream's tracked
+   * counter), undefined for src_* (the client address's entry in `table`).
+   * `name` is the keyword's counter part ("http_req_rate", "get_gpc0",
+   * "inc_gpc1", "tracked", ...), `idx` the array index (gpc, gpt forms),
+   * `table` the table argument. undefined: no sample.
    */
-  tracked?(ctr: number, counter: string, table?: string, idx?: number): number | undefined;
-  /** the same looked up with `key` (the client address) in `table` */
-  lookup?(table: string, key: string, counter: string, idx?: number): number | undefined;
-  /** actions with side effects: inc_gpc0, clr_gpc0... return the new/old value */
-  update?(table: string | undefined, ctr: number | undefined, key: string | undefined, op: string, idx?: number): number | undefined;
+  fetch(ctx: SampleContext, ctr: number | undefined, name: string, idx: number | undefined, table: string | undefined): number | boolean | undefined;
+  /**
+   * A table_* converter (name without "table_"; "present" for in_table):
+   * `key` is the input sample, cast to the table's key type.
+   */
+  conv(ctx: SampleContext, table: string, key: import('./types.js').Sample, name: string, idx?: number, dflt?: number): number | boolean | undefined;
   /** table_cnt / table_avl */
-  tableSize?(table: string): { used: number; size: number } | undefined;
+  tableSize(table: string): { used: number; size: number } | undefined;
 }
 
 export interface SampleContext {

@@ -41,6 +41,8 @@ export interface BindConf extends Pos {
   /** bind options: name → arguments (empty array for flags) */
   options: Map<string, string[]>;
   name?: string;
+  /** every `crt` / `crt-list` of the line in order (options keeps only the last of each) */
+  certs?: { kind: 'crt' | 'crt-list'; path: string }[];
 }
 
 /**

@@ -63,9 +63,11 @@ export function markBindOptionHonoured(...names: string[]): void {
   for (const n of names) honouredBindOptions.add(n);
 }
 
-export function bindOptionsNotHonoured(options: Iterable<string>): string[] {
+export function bindOptionsNotHonoured(options: Iterable<string>, values?: Map<string, string[]>, http = false): string[] {
   const out: string[] = [];
   for (const o of options) if (!honouredBindOptions.has(o)) out.push(o);
+  // ALPN is answered, but an HTTP frontend never agrees to h2: no HTTP/2 engine
+  if (http && values?.get('alpn')?.[0]?.split(',').includes('h2')) out.push('alpn h2');
   return out;
 }
 
@@ -97,7 +99,11 @@ markHonoured(
   '*:srvtimeout',
   '*:option redispatch',
   '*:redispatch',
-  '*:balance roundrobin',
+  // every 2.6 algorithm (src/runtime/lb), with hash-type and the backup options
+  ...['roundrobin', 'static-rr', 'leastconn', 'first', 'source', 'uri', 'url_param', 'hdr', 'random', 'rdp-cookie'].map((a) => `*:balance ${a}`),
+  '*:hash-type',
+  '*:hash-balance-factor',
+  '*:option allbackups',
   'global:maxconn',
   'global:daemon',
   'global:master-worker',
@@ -230,3 +236,72 @@ markHonoured(
   'global:tune.http.maxhdr',
 );
 markServerOptionHonoured('pool-max-conn', 'pool-purge-delay');
+
+// Statistics and the runtime API (src/runtime/stats): stats sockets, the stats page, socket-stats listener rows.
+// `stats show-modules` and `stats bind-process` keep their note.
+markHonoured(
+  'global:stats socket',
+  'global:stats timeout',
+  'global:stats maxconn',
+  'global:node',
+  'global:description',
+  ...['enable', 'uri', 'realm', 'refresh', 'auth', 'scope', 'admin', 'http-request', 'hide-version', 'show-legends', 'show-node', 'show-desc'].map(
+    (k) => `*:stats ${k}`,
+  ),
+  '*:option socket-stats',
+  '*:description',
+);
+markBindOptionHonoured('level', 'severity-output');
+
+// TLS (src/runtime/tls): termination on binds, TLS toward servers, ssl-hello-chk / check-ssl.
+// npn, allow-0rtt, ca-sign-*, generate-certificates, tls-ticket-keys, crt-ignore-err, ca-ignore-err,
+// ocsp-update and the ssl engines keep their note.
+markBindOptionHonoured(
+  'ssl', 'crt', 'crt-list', 'alpn', 'ciphers', 'ciphersuites', 'ssl-min-ver', 'ssl-max-ver', 'no-sslv3', 'no-tlsv10',
+  'no-tlsv11', 'no-tlsv12', 'no-tlsv13', 'force-sslv3', 'force-tlsv10', 'force-tlsv11', 'force-tlsv12', 'force-tlsv13',
+  'ca-file', 'verify', 'crl-file', 'strict-sni', 'ecdhe', 'curves', 'no-tls-tickets', 'prefer-client-ciphers',
+);
+markServerOptionHonoured(
+  'ssl', 'no-ssl', 'verify', 'verifyhost', 'ca-file', 'crl-file', 'sni', 'alpn', 'crt', 'check-ssl', 'no-check-ssl', 'no-ssl-reuse',
+  'ssl-reuse', 'ssl-min-ver', 'ssl-max-ver', 'ciphers', 'ciphersuites', 'no-sslv3', 'no-tlsv10', 'no-tlsv11', 'no-tlsv12',
+  'no-tlsv13', 'force-sslv3', 'force-tlsv10', 'force-tlsv11', 'force-tlsv12', 'force-tlsv13', 'no-tls-tickets', 'tls-tickets',
+  'curves',
+);
+markHonoured(
+  'global:ssl-default-bind-options',
+  'global:ssl-default-bind-ciphers',
+  'global:ssl-default-bind-ciphersuites',
+  'global:ssl-default-bind-curves',
+  'global:ssl-default-server-options',
+  'global:ssl-default-server-ciphers',
+  'global:ssl-default-server-ciphersuites',
+  'global:ssl-server-verify',
+  'global:ca-base',
+  'global:crt-base',
+  'global:ssl-load-extra-del-ext',
+  'global:tune.ssl.default-dh-param',
+  '*:option ssl-hello-chk',
+);
+
+// Stick tables (src/runtime/stick): tables (also a peers section's `table` lines, kept local: the
+// synchronisation with peers is not done, the `peer` lines keep their note), tracking, counters,
+// stickiness.
+markHonoured(
+  '*:stick-table',
+  '*:stick on',
+  '*:stick match',
+  '*:stick store-request',
+  '*:stick store-response',
+  'peers:table',
+  '*:http-request track-sc',
+  '*:http-response track-sc',
+  ...['track-sc0', 'track-sc1', 'track-sc2', 'sc-inc-gpc', 'sc-inc-gpc0', 'sc-inc-gpc1', 'sc-set-gpt', 'sc-set-gpt0'].flatMap((a) => [
+    `*:http-request ${a}`,
+    `*:http-response ${a}`,
+    `*:tcp-request connection ${a}`,
+    `*:tcp-request session ${a}`,
+    `*:tcp-request content ${a}`,
+    `*:tcp-response content ${a}`,
+  ]),
+);
+markServerOptionHonoured('non-stick');

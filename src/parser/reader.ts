@@ -463,7 +463,7 @@ function serverLineNotHonoured(ctx: KwContext): string[] {
   const kw = ctx.args[0];
   if (kw === 'bind') {
     const b = p.binds[p.binds.length - 1];
-    return b ? bindOptionsNotHonoured(b.options.keys()) : [];
+    return b ? bindOptionsNotHonoured(b.options.keys(), b.options, p.mode === 'http') : [];
   }
   const conf = kw === 'default-server' ? p.defaultServer : kw === 'server' || kw === 'server-template' ? p.servers[p.servers.length - 1] : undefined;
   return conf ? serverOptionsNotHonoured(conf.options.keys()) : [];

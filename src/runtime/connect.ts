@@ -11,6 +11,7 @@ import type { Pending, RtProxy, RtServer } from './model.js';
 import type { StreamTimer } from './timer.js';
 import { encodeProxyV1, encodeProxyV2 } from './proxy-protocol.js';
 import type { StreamLog } from './log/logger.js';
+import type { SampleOwner } from './tls/server.js';
 
 /** Why no server connection could be made: feeds the termination code and the error page. */
 export type ConnectFailure =
@@ -116,16 +117,18 @@ export class Connector implements Pending {
       this.server = null;
       return this.fail('conn-error');
     }
-    this.sock = sock;
-    owner.timer.arm('connect', this.be.timeouts.connect);
-    sock.on('error', this.onError);
-    sock.once('connect', this.onConnect);
     if (srv.sendProxy) {
       const a = owner.clientAddrs();
       const src = { address: a.src, port: a.srcPort };
       const dst = { address: a.dst, port: a.dstPort };
       sock.write(srv.sendProxy === 1 ? encodeProxyV1(src, dst) : encodeProxyV2({ src, dst }));
     }
+    // `ssl` servers: TLS over the raw socket (after any PROXY header), established once the handshake is done
+    if (srv.tls) sock = srv.tls.wrap(sock, owner as ConnectOwner & SampleOwner);
+    this.sock = sock;
+    owner.timer.arm('connect', this.be.timeouts.connect);
+    sock.on('error', this.onError);
+    sock.once(srv.tls ? 'secureConnect' : 'connect', this.onConnect);
   }
 
   private readonly onConnect = (): void => {

@@ -15,9 +15,12 @@ import { assignServerIds } from './lb/index.js';
 import { RtProxy, RtServer, serverNames, type RuntimeModel } from './model.js';
 import { startChecks, type ChecksHandle } from './checks/index.js';
 import { TcpStream } from './stream.js';
+import { serverTls } from './tls/server.js';
 import { HttpSession } from './http/session.js';
 import { logAccept, newStreamLog, setupLogging } from './log/logger.js';
 import { attachConfig, connectionRules, sessionRules } from './rules/index.js';
+import { enableStats, startStats, statsAccept, statsRejected, statsStreamLog, type StatsHandle } from './stats/index.js';
+import { initStick, stickAccept, stickOn, stickSession } from './stick/index.js';
 
 type LbFactory = (be: RtProxy) => LbAlgorithm;
 let lbFactory: LbFactory | undefined;
@@ -39,6 +42,7 @@ async function loadLb(): Promise<LbFactory> {
 
 export function buildModel(config: Config, opts: RuntimeOptions = {}): RuntimeModel {
   attachConfig(config);
+  initStick(config);
   const proxies: RtProxy[] = [];
   const byName = new Map<string, RtProxy>();
   const backends = new Map<string, RtProxy>();
@@ -78,6 +82,7 @@ export function buildModel(config: Config, opts: RuntimeOptions = {}): RuntimeMo
             const m = /^(.*?)(?::(\d+))?$/.exec(src)!;
             s.source = { host: m[1].replace(/^\[(.*)\]$/, '$1'), port: m[2] ? Number(m[2]) : undefined };
           }
+          s.tls = serverTls(sc, config);
           rp.servers.push(s);
         }
       }
@@ -109,6 +114,7 @@ class RuntimeImpl implements Runtime, ListenerHost {
   private live = 0;
   private stopping: (() => void) | null = null;
   private checks: ChecksHandle | null = null;
+  private stats: StatsHandle | null = null;
 
   constructor(
     config: Config,
@@ -116,6 +122,7 @@ class RuntimeImpl implements Runtime, ListenerHost {
   ) {
     this.model = buildModel(config, opts);
     for (const lg of setupLogging(this.model)) for (const w of lg.warnings) opts.logger?.warn(w);
+    enableStats(config);
   }
 
   async start(): Promise<void> {
@@ -132,6 +139,14 @@ class RuntimeImpl implements Runtime, ListenerHost {
       throw e;
     }
     this.checks = startChecks(this.model);
+    // stats sockets and stats pages (src/runtime/stats)
+    try {
+      this.stats = await startStats({ model: this.model, listeners: this.listeners, checks: () => this.checks, currentConnections: () => this.live, stopping: () => this.stopping !== null });
+    } catch (e) {
+      this.checks.stop();
+      await Promise.all(this.listeners.map((l) => l.close()));
+      throw e;
+    }
   }
 
   private async resolveServers(): Promise<void> {
@@ -162,10 +177,13 @@ class RuntimeImpl implements Runtime, ListenerHost {
   startSession(l: Listener, sock: net.Socket): void {
     this.live++;
     l.fe.feconn++;
+    statsAccept(l);
     // tcp-request connection rules (rules engine): before anything is read
     const addrs = socketAddrs(sock);
     const cv = connectionRules(l.fe, addrs);
+    if (stickOn) stickAccept(sock);
     if (cv === 'reject') {
+      statsRejected(l, false);
       l.fe.feconn--;
       this.slotFreed();
       sock.resetAndDestroy();
@@ -222,18 +240,21 @@ class RuntimeImpl implements Runtime, ListenerHost {
   }
 
   private startStream(l: Listener, sock: net.Socket, addrs: ReturnType<typeof socketAddrs>, first?: Buffer): void {
+    if (l.tls && !(sock as { encrypted?: boolean }).encrypted) return l.tls.accept(l, sock, addrs, first, (ts) => this.startStream(l, ts, addrs));
     const st = l.fe.mode === 'http' ? new HttpSession(sock, l.fe, l, addrs, first) : new TcpStream(sock, l.fe, l, addrs, first);
     st.runtimeBackend = (name: string) => this.model.backends.get(name);
     st.runtimeProxy = (name: string) => this.model.byName.get(name);
     // tcp-request session rules (rules engine)
     if (!sessionRules(st)) {
+      statsRejected(l, true);
       l.fe.feconn--;
       this.slotFreed();
       sock.destroy();
       return;
     }
+    if (stickOn) stickSession(st);
     l.streams.add(st);
-    st.slog = newStreamLog(l.fe);
+    st.slog = newStreamLog(l.fe) ?? statsStreamLog(l.fe);
     logAccept(l.fe, l, addrs, st.slog);
     st.start();
   }
@@ -257,6 +278,7 @@ class RuntimeImpl implements Runtime, ListenerHost {
 
   async softStop(): Promise<void> {
     this.checks?.stop();
+    this.stats?.close();
     await this.pause();
     // HAProxy 2.6 announces each proxy as it stops; observed with traffic too, its
     // cumulated counters read 0 here, so tshaproxy prints the same
@@ -270,6 +292,7 @@ class RuntimeImpl implements Runtime, ListenerHost {
 
   hardStop(): void {
     this.checks?.stop();
+    this.stats?.close();
     for (const l of this.listeners) {
       void l.close();
       for (const s of [...l.streams]) s.kill();

@@ -10,6 +10,7 @@ import type { BindConf } from '../config/model.js';
 import { proxyTypeStr } from '../config/keywords/proxy/section.js';
 import { BindError } from './api.js';
 import type { RtProxy } from './model.js';
+import { bindTls, type BindTls } from './tls/bind.js';
 
 export interface StreamLike {
   kill(): void;
@@ -51,6 +52,8 @@ export class Listener {
   readonly maxconn: number;
   readonly acceptProxy: boolean;
   readonly name?: string;
+  /** TLS termination (`ssl`), null for a plain bind */
+  readonly tls: BindTls | null;
   /** so_id: the bind's `id`, else its rank in the frontend */
   id = 0;
   private paused = false;
@@ -66,6 +69,7 @@ export class Listener {
     this.name = conf.options.get('name')?.[0];
     const id = conf.options.get('id')?.[0];
     this.id = id ? Number(id) : fe.conf.binds.indexOf(conf) + 1;
+    this.tls = bindTls(conf, fe);
   }
 
   endpoints(): Endpoint[] {

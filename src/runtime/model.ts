@@ -57,9 +57,15 @@ export class RtServer implements LbServer {
   /** totals for stats */
   total = 0;
   failedConns = 0;
+  /** TLS toward the server (`ssl`), set by buildModel; null for plain traffic */
+  tls: import('./tls/server.js').ServerTls | null = null;
   /** the `track` target, once resolved */
   tracks?: RtServer;
   readonly disabled: boolean;
+  /** HAProxy's admin flags (FMAINT 1, IMAINT 2, CMAINT 4, FDRAIN 8): `disabled`, then the CLI and stats page (src/runtime/stats/admin.ts) */
+  admin: number;
+  /** user weight (`set weight`), HAProxy's uweight: eweight follows it unless the server drains */
+  uweight: number;
 
   constructor(
     readonly backend: RtProxy,
@@ -73,6 +79,8 @@ export class RtServer implements LbServer {
     this.eweight = conf.weight;
     this.backup = conf.backup;
     this.disabled = conf.disabled;
+    this.admin = conf.disabled ? 5 : 0;
+    this.uweight = conf.weight;
     this.up = !conf.disabled;
     this.maxconn = conf.maxconn;
     this.minconn = conf.minconn;

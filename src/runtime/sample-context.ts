@@ -3,7 +3,8 @@
  * HTTP session: addresses, proxies, servers, the raw request bytes (tcp) or
  * the parsed request/response (http). Created once per stream, read lazily.
  */
-import type { HttpRequestView, HttpResponseView, ProxyView, SampleContext, ServerView, VarScope } from '../acl/context.js';
+import type { HttpRequestView, HttpResponseView, ProxyView, SampleContext, ServerView, StickView, TlsView, VarScope } from '../acl/context.js';
+import { tlsView } from './tls/view.js';
 import { VarStore, procVars } from '../acl/context.js';
 import { configFor } from './rules/state.js';
 import { checkUser, userGroups } from './rules/userlist.js';
@@ -11,6 +12,7 @@ import type { SmpValue } from '../acl/types.js';
 import { HeaderView } from './conditions.js';
 import type { HttpMessage } from './http/h1/message.js';
 import { proxyView, type RtProxy, type RtServer } from './model.js';
+import { stickOn, stickViewFor } from './stick/index.js';
 
 export interface ContextSource {
   readonly addrs: { src: string; srcPort: number; dst: string; dstPort: number };
@@ -27,6 +29,9 @@ export interface ContextSource {
   readonly req?: HttpMessage | null;
   readonly res?: HttpMessage | null;
   readonly listener?: { readonly id: number; readonly name?: string };
+  /** the client and server sockets (TLS ones answer ssl_fc_* / ssl_bc_*) */
+  readonly cli?: unknown;
+  readonly srv?: unknown;
 }
 
 function reqView(m: HttpMessage): HttpRequestView {
@@ -70,6 +75,12 @@ export class StreamContext implements SampleContext {
   }
   get listener() {
     return this.s.listener;
+  }
+  get tls(): TlsView | undefined {
+    return tlsView(this.s.cli);
+  }
+  get bcTls(): TlsView | undefined {
+    return tlsView(this.s.srv);
   }
   proxy(name: string): ProxyView | undefined {
     const p = this.s.runtimeProxy(name);
@@ -120,6 +131,10 @@ export class StreamContext implements SampleContext {
   }
   userGroups(userlist: string, user: string): readonly string[] | undefined {
     return userGroups(configFor(this.s.fe.conf), userlist, user);
+  }
+  /** stick tables (sc_*, src_*, table_*): only when the configuration has some */
+  get stick(): StickView | undefined {
+    return stickOn ? stickViewFor(this, this.s) : undefined;
   }
   /** a new transaction: txn/req/res variables go */
   newTransaction(): void {

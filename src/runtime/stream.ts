@@ -16,6 +16,7 @@ import { chooseBackend } from './switching.js';
 import { StreamContext } from './sample-context.js';
 import { logTcpStream, type StreamLog } from './log/logger.js';
 import { silentDrop, TcpResponseRules, TcpRules } from './rules/index.js';
+import { stickEstablished, stickOn } from './stick/index.js';
 
 /** HAProxy's termination state: who ended the stream, and in which phase. */
 export interface Termination {
@@ -144,6 +145,7 @@ export class TcpStream implements TimerOwner, ConnectOwner {
   established(sock: net.Socket, srv: RtServer): void {
     this.srv = sock;
     this.server = srv;
+    if (stickOn) stickEstablished(this, srv);
     const cli = this.cli;
     cli.removeListener('data', this.onEarlyData);
     // tcp-response content rules (rules engine) hold the server's first bytes

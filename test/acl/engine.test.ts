@@ -267,8 +267,11 @@ test('named ACLs with several lines are OR-ed and unknown fetches never match', 
 test('stick counters come from the stick-table layer', () => {
   const ctx = base({
     stick: {
-      tracked: (ctr, counter) => (ctr === 0 && counter === 'http_req_rate' ? 42 : undefined),
-      lookup: (table, key, counter) => (table === 'app' && key === '192.168.1.20' && counter === 'conn_cur' ? 3 : undefined),
+      // sc0 tracks an entry with an http_req_rate of 42; the client's entry has 3 connections
+      fetch: (_ctx: unknown, ctr: number | undefined, name: string) =>
+        ctr === 0 ? (name === 'http_req_rate' ? 42 : undefined) : ctr === undefined ? (name === 'conn_cur' ? 3 : 0) : undefined,
+      conv: () => undefined,
+      tableSize: () => undefined,
     },
   });
   assert.equal(str('sc0_http_req_rate', ctx), '42');

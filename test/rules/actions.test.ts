@@ -127,7 +127,7 @@ const REQUEST_CASES: ReqCase[] = [
   { name: 'set-dst', rules: ['http-request set-dst ipv4(192.0.2.9)', 'http-request set-header X-D %[dst]'], expect: ['host: example.com', 'x-d: 192.0.2.9'] },
   { name: 'allow stops the rules of the list', rules: ['http-request allow', 'http-request add-header X-Never 1'], expect: ['host: example.com'] },
   { name: 'a false condition skips the rule', rules: ['http-request add-header X-A 1 if { path /other }', 'http-request add-header X-B 1 unless { path /other }'], expect: ['host: example.com', 'x-b: 1'] },
-  { name: 'track-sc0 is accepted and does nothing', rules: ['http-request track-sc0 src table be', 'http-request add-header X-A 1'], expect: ['host: example.com', 'x-a: 1'], opts: { backend: ['stick-table type ip size 10'] } },
+  { name: 'track-sc0 tracks without changing the request', rules: ['http-request track-sc0 src table be', 'http-request add-header X-A 1'], expect: ['host: example.com', 'x-a: 1'], opts: { backend: ['stick-table type ip size 10'] } },
   { name: 'the backend rules run after the frontend ones', rules: ['http-request add-header X-Fe 1'], expect: ['host: example.com', 'x-fe: 1', 'x-be: 1'], opts: { backend: ['http-request add-header X-Be 1'] } },
   { name: 'option forwardfor is added after the rules', rules: ['http-request add-header X-A 1', 'option forwardfor'], expect: ['host: example.com', 'x-a: 1', 'x-forwarded-for: 10.0.0.1'] },
 ];

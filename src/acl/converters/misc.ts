@@ -4,7 +4,7 @@
  * queries, debug.
  */
 import { argInt, defConv } from '../registry.js';
-import { T, cast, ipv4ToStr, parseIPv4, parseIPv6, v6tov4, Sample } from '../types.js';
+import { T, parseIPv4, parseIPv6, v6tov4, Sample } from '../types.js';
 import { parseVarName, findProxy } from '../fetches/util.js';
 import { readVar, writeVar, usableServers } from '../fetches/internal.js';
 
@@ -86,41 +86,38 @@ defConv('srv_queue', (smp, ctx) => {
   return srv ? smp.setInt(srv.queued ?? 0) : false;
 });
 
-/* stick tables: the input is the key */
-function keyText(smp: Sample): string | undefined {
-  if (smp.t === T.IPV4) return ipv4ToStr(smp.v);
-  const t = new Sample();
-  t.t = smp.t;
-  t.v = smp.v;
-  return cast(t, T.STR) ? t.v : undefined;
-}
+/* stick tables: the input sample is the key, cast to the table's type (src/runtime/stick/view.ts) */
 const TABLE_COUNTERS = [
   'bytes_in_rate', 'bytes_out_rate', 'conn_cnt', 'conn_cur', 'conn_rate', 'expire', 'gpc', 'gpc0', 'gpc0_rate', 'gpc1', 'gpc1_rate',
   'gpc_rate', 'gpt', 'gpt0', 'http_err_cnt', 'http_err_rate', 'http_fail_cnt', 'http_fail_rate', 'http_req_cnt', 'http_req_rate',
   'idle', 'kbytes_in', 'kbytes_out', 'server_id', 'sess_cnt', 'sess_rate', 'trackers',
 ];
+function tableResult(smp: Sample, v: number | boolean | undefined): boolean {
+  if (v === undefined) return false;
+  return typeof v === 'boolean' ? smp.setBool(v) : smp.setInt(v);
+}
 for (const c of TABLE_COUNTERS) {
   const withIdx = c === 'gpc' || c === 'gpt' || c === 'gpc_rate';
+  const withDefault = c === 'expire' || c === 'idle';
   defConv(
     `table_${c}`,
     (smp, ctx, a) => {
-      const key = keyText(smp);
-      const look = ctx.stick?.lookup;
-      if (key === undefined || !look) return false;
-      const v = look(a[1], key, c, a[0]);
-      if (v === undefined) return false;
-      return smp.setInt(v);
+      const st = ctx.stick;
+      if (!st) return false;
+      return tableResult(smp, st.conv(ctx, a[1], smp, c, a[0], a[2]));
     },
-    (a) => (withIdx ? [argInt(a[0]), a[1] ?? ''] : [undefined, a[0] ?? '']),
+    (a) =>
+      withIdx
+        ? [argInt(a[0]), a[1] ?? '', undefined]
+        : [undefined, a[0] ?? '', withDefault && a[1] !== undefined && a[1] !== '' ? argInt(a[1]) : undefined],
   );
 }
 defConv(
   'in_table',
   (smp, ctx, a) => {
-    const key = keyText(smp);
-    const look = ctx.stick?.lookup;
-    if (key === undefined || !look) return false;
-    return smp.setBool(look(a[0], key, 'present') !== undefined);
+    const st = ctx.stick;
+    if (!st) return false;
+    return tableResult(smp, st.conv(ctx, a[0], smp, 'present'));
   },
   (a) => [a[0] ?? ''],
 );

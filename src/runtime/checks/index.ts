@@ -21,6 +21,14 @@ import { dequeue } from '../backend.js';
 import { proxyLog } from '../log/index.js';
 import type { RtProxy, RtServer, RuntimeModel } from '../model.js';
 import { CheckRun, STATUS_DESC, statusHasCode, statusPassed, type CheckResult } from './run.js';
+import { statsBackendState, statsCheckFailed, statsServerState } from '../stats/counters.js';
+
+/** HAProxy's SRV_ADMF_* bits kept in RtServer.admin */
+export const ADMF_FMAINT = 1;
+export const ADMF_IMAINT = 2;
+export const ADMF_CMAINT = 4;
+export const ADMF_FDRAIN = 8;
+export const ADMF_MAINT = ADMF_FMAINT | ADMF_IMAINT | ADMF_CMAINT;
 import { buildCheckSpec, type CheckSpec } from './spec.js';
 
 export type { CheckResult, CheckStatus } from './run.js';
@@ -50,12 +58,22 @@ export interface ChecksHandle {
   stop(): void;
   /** the live check state of a server, for stats and tests */
   state(s: RtServer): ServerCheckState | undefined;
+  /**
+   * The admin flags of `s` changed (maintenance, drain: the CLI or the
+   * stats page): applies the new state, tells the balancing, prints
+   * HAProxy's line and makes trackers follow. `before`: the old flags.
+   */
+  adminChanged(s: RtServer, before: number): void;
+  /** `set weight` changed s.eweight from `old`: tells the balancing, and "no server available" when it was the last */
+  weightChanged(s: RtServer, old: number): void;
 }
 
 export interface ServerCheckState {
   spec: CheckSpec;
   health: number;
   last?: CheckResult;
+  /** a check is running now */
+  readonly running: boolean;
 }
 
 /** HAProxy's srv_getinter(): the delay before the next check. */
@@ -77,6 +95,10 @@ class Checker implements ServerCheckState {
   /** the check's own verdict: its server is up only if this and its tracked target agree */
   checkUp = true;
 
+  get running(): boolean {
+    return this.run !== null;
+  }
+
   constructor(
     readonly mgr: ChecksManager,
     readonly server: RtServer,
@@ -95,6 +117,8 @@ class Checker implements ServerCheckState {
   private readonly fire = (): void => {
     this.timer = null;
     if (this.mgr.stopped) return;
+    // maintenance pauses the checks (they start again when it ends)
+    if (this.server.admin & ADMF_MAINT) return;
     this.run = new CheckRun(this.spec, this.onResult);
     this.run.start();
   };
@@ -114,6 +138,7 @@ class Checker implements ServerCheckState {
         this.mgr.recompute(this.server, { check: r });
       }
     } else {
+      if (this.checkUp) statsCheckFailed(this.server);
       if (this.health > 0) {
         this.health--;
         if (this.health < sp.rise) this.health = 0;
@@ -194,7 +219,7 @@ class ChecksManager implements ChecksHandle {
     }
     const n = list.length;
     list.forEach((c, pos) => {
-      if (c.server.disabled) return; // maintenance: no checks
+      if (c.server.admin & ADMF_MAINT) return; // maintenance: no checks
       let m = Math.max(minInter, getInter(c));
       if (maxSpread && m > maxSpread) m = maxSpread;
       c.schedule(Math.floor((m * pos) / n));
@@ -212,7 +237,7 @@ class ChecksManager implements ChecksHandle {
 
   /** Should `s` be up now: its own check (if any) and its tracked target (if any) agree. */
   private wanted(s: RtServer): boolean {
-    if (s.disabled) return false;
+    if (s.admin & ADMF_MAINT) return false;
     const c = this.checkers.get(s);
     if (c && !c.checkUp) return false;
     if (s.tracks && !s.tracks.up) return false;
@@ -232,6 +257,7 @@ class ChecksManager implements ChecksHandle {
     if (report) this.setState(t, up, { via: target });
     else {
       t.up = up;
+      statsServerState(t, up);
       t.backend.lb?.update(t);
       const ts = this.trackers.get(t);
       if (ts) for (const x of ts) this.follow(x, t, false);
@@ -242,6 +268,7 @@ class ChecksManager implements ChecksHandle {
     const be = s.backend;
     const before = usable(be);
     s.up = up;
+    statsServerState(s, up);
     be.lb?.update(s);
     let xferred = 0;
     if (up) {
@@ -259,10 +286,77 @@ class ChecksManager implements ChecksHandle {
     if (up) msg += `. ${after.act} active and ${after.bck} backup servers online.${rob} ${xferred} sessions requeued, ${queued} total in queue.`;
     else msg += `. ${after.act} active and ${after.bck} backup servers left.${rob} ${s.cur} sessions active, 0 requeued, ${queued} remaining in queue.`;
     this.warn(msg, { proxy: be, server: s, level: up ? 'notice' : 'alert', message: msg });
-    if (!up && before.act + before.bck > 0 && after.act + after.bck === 0) {
+    this.backendTransition(be, before, after);
+    const ts = this.trackers.get(s);
+    if (ts) for (const t of ts) this.follow(t, s, true);
+  }
+
+  /** "has no server available!" when the last usable server goes, and the backend's stats state */
+  private backendTransition(be: RtProxy, before: { act: number; bck: number }, after: { act: number; bck: number }): void {
+    if (before.act + before.bck > 0 && after.act + after.bck === 0) {
+      statsBackendState(be, false);
       const m = `backend '${be.name}' has no server available!`;
       this.alert(m, { proxy: be, level: 'emerg', message: `backend ${be.name} has no server available!` });
+    } else if (before.act + before.bck === 0 && after.act + after.bck > 0) statsBackendState(be, true);
+  }
+
+  weightChanged(s: RtServer, old: number): void {
+    const be = s.backend;
+    const now = s.eweight;
+    s.eweight = old;
+    const before = usable(be);
+    s.eweight = now;
+    be.lb?.update(s);
+    if (now > 0 && s.up) dequeue(s);
+    this.backendTransition(be, before, usable(be));
+  }
+
+  adminChanged(s: RtServer, before: number): void {
+    const be = s.backend;
+    const now = s.admin;
+    const wasMaint = (before & ADMF_MAINT) !== 0;
+    const isMaint = (now & ADMF_MAINT) !== 0;
+    const wasDrain = (before & ADMF_FDRAIN) !== 0;
+    const isDrain = (now & ADMF_FDRAIN) !== 0;
+    const c = this.checkers.get(s);
+    if (wasMaint && !isMaint && c) {
+      // leaving maintenance: up, one failure away from down, and checked again
+      c.health = c.spec.rise;
+      c.checkUp = true;
+      if (!c.timer && !c.run) c.schedule(getInter(c));
     }
+    if (!wasMaint && isMaint && c) c.health = 0;
+    const usableBefore = usable(be);
+    const wasUp = s.up;
+    const up = this.wanted(s);
+    s.up = up;
+    s.eweight = isDrain ? 0 : s.uweight;
+    if (up !== wasUp) statsServerState(s, up);
+    be.lb?.update(s);
+    let xferred = 0;
+    if (up && s.eweight > 0) {
+      const waiting = be.queue.filter((p) => p.waiting).length;
+      dequeue(s);
+      xferred = waiting - be.queue.filter((p) => p.waiting).length;
+    }
+    const after = usable(be);
+    const name = `${s.backup ? 'Backup ' : ''}Server ${be.name}/${s.name}`;
+    const rob = after.bck && !after.act ? ' Running on backup.' : '';
+    const queued = s.queue.filter((p) => p.waiting).length;
+    let msg = '';
+    if (!wasMaint && isMaint) {
+      msg = wasUp
+        ? `${name} is going DOWN for maintenance. ${after.act} active and ${after.bck} backup servers left.${rob} ${s.cur} sessions active, 0 requeued, ${queued} remaining in queue.`
+        : `${name} was DOWN and now enters maintenance. ${after.act} active and ${after.bck} backup servers left.${rob} ${s.cur} sessions active, 0 requeued, ${queued} remaining in queue.`;
+    } else if (wasMaint && !isMaint) {
+      msg = up ? `${name} is UP/READY (leaving forced maintenance).` : `${name} is DOWN (leaving forced maintenance).`;
+    } else if (!wasDrain && isDrain && up) {
+      msg = `${name} enters drain state. ${after.act} active and ${after.bck} backup servers online.${rob} ${xferred} sessions requeued, ${queued} total in queue.`;
+    } else if (wasDrain && !isDrain && up) {
+      msg = `${name} is UP (leaving forced drain).`;
+    }
+    if (msg) this.warn(msg, { proxy: be, server: s, level: up ? 'notice' : 'alert', message: msg });
+    this.backendTransition(be, usableBefore, after);
     const ts = this.trackers.get(s);
     if (ts) for (const t of ts) this.follow(t, s, true);
   }

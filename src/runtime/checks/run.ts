@@ -14,13 +14,16 @@ import net from 'node:net';
 import { encodeProxyV1, encodeProxyV2 } from '../proxy-protocol.js';
 import type { CheckRule, CheckSpec, ConnectRule, ExpectRule } from './spec.js';
 
-export type CheckStatus = 'L4OK' | 'L4TOUT' | 'L4CON' | 'L7TOUT' | 'L7RSP' | 'L7OK' | 'L7OKC' | 'L7STS' | 'SOCKERR';
+export type CheckStatus = 'L4OK' | 'L4TOUT' | 'L4CON' | 'L6OK' | 'L6TOUT' | 'L6RSP' | 'L7TOUT' | 'L7RSP' | 'L7OK' | 'L7OKC' | 'L7STS' | 'SOCKERR';
 
 export const STATUS_DESC: Record<CheckStatus, string> = {
   SOCKERR: 'Socket error',
   L4OK: 'Layer4 check passed',
   L4TOUT: 'Layer4 timeout',
   L4CON: 'Layer4 connection problem',
+  L6OK: 'Layer6 check passed',
+  L6TOUT: 'Layer6 timeout',
+  L6RSP: 'Layer6 invalid response',
   L7TOUT: 'Layer7 timeout',
   L7RSP: 'Layer7 invalid response',
   L7OK: 'Layer7 check passed',
@@ -34,7 +37,7 @@ export function statusHasCode(s: CheckStatus): boolean {
 }
 
 export function statusPassed(s: CheckStatus): boolean {
-  return s === 'L4OK' || s === 'L7OK' || s === 'L7OKC';
+  return s === 'L4OK' || s === 'L6OK' || s === 'L7OK' || s === 'L7OKC';
 }
 
 export interface CheckResult {
@@ -218,6 +221,8 @@ export class CheckRun {
   private http: HttpResponse | null = null;
   private lastRead = false;
   private readErr: NodeJS.ErrnoException | undefined;
+  /** TLS checks: the TCP connection is up (a failure now is the handshake's) */
+  private tcpUp = false;
   private code = 0;
   private lastOk: { status: CheckStatus; desc: string } | null = null;
   private readonly rules: CheckRule[];
@@ -267,7 +272,7 @@ export class CheckRun {
         this.data = [];
         this.dataLen = 0;
         if (this.spec.proto === 'http') this.http = new HttpResponse(this.httpMethodIsHead);
-        this.sock!.write(r.data);
+        this.sock!.write(r.make ? r.make() : r.data);
         continue;
       }
       // expect: re-arm the timer with `timeout check` as HAProxy does before reading
@@ -277,6 +282,8 @@ export class CheckRun {
   }
 
   private allRulesDone(): void {
+    // a TLS check that got through its handshake is a Layer6 pass
+    if (this.spec.proto === 'ssl-hello' || (this.spec.proto === 'tcp' && this.spec.tls)) return this.finish('L6OK', '');
     if (this.spec.proto === 'tcp') return this.finish('L4OK', '');
     if (this.spec.proto === 'tcp-check') {
       // `option tcp-check` alone: a connection is enough
@@ -305,13 +312,19 @@ export class CheckRun {
     } catch (e) {
       return this.finish('SOCKERR', strerror(e as NodeJS.ErrnoException));
     }
+    this.tcpUp = false;
+    if (spec.tls) {
+      // check-ssl: the TCP connection comes first, then the handshake
+      sock.once('connect', () => (this.tcpUp = true));
+      sock = spec.tls.wrap(sock, {});
+    }
     this.sock = sock;
     // connection phase: inter, or min(inter, timeout connect) when `timeout check` is set
     let t = spec.inter;
     if (spec.timeoutCheck && spec.timeoutConnect) t = Math.min(t, spec.timeoutConnect);
     this.armDeadline(Date.now() + t);
     sock.on('error', (e: NodeJS.ErrnoException) => this.onError(e));
-    sock.once('connect', () => this.onConnect(r));
+    sock.once(spec.tls ? 'secureConnect' : 'connect', () => this.onConnect(r));
     sock.on('data', (d: Buffer) => this.onData(d));
     sock.on('end', () => this.onEnd());
   }
@@ -359,6 +372,8 @@ export class CheckRun {
   }
 
   private connFailed(e: NodeJS.ErrnoException): void {
+    // HAProxy adds the system error of a failed read (a reset), not a close
+    if (this.tcpUp) return this.finish('L6RSP', `SSL handshake failure${e.syscall && strerror(e) ? ` (${strerror(e)})` : ''}`);
     this.finish('L4CON', strerror(e) + this.tcpCheckWhere());
   }
 
@@ -386,6 +401,7 @@ export class CheckRun {
     const r = this.rules[this.step] as ExpectRule;
     if (this.spec.proto === 'http') return this.evalHttp(r);
     const last = this.lastRead || this.dataLen >= CHECK_BUFSIZE;
+    if (r.type === 'sslhello') return this.evalSslHello(last);
     if (!this.dataLen && last) {
       return this.finish('L7RSP', `TCPCHK got an empty response at step ${this.stepId()}${r.comment ? ` comment: '${r.comment}'` : ''}`);
     }
@@ -406,6 +422,15 @@ export class CheckRun {
     else msg = `TCPCHK ${diag} (binary regex) at step ${this.stepId()}`;
     if (r.comment) msg += ` comment: '${r.comment}'`;
     this.finish('L7RSP', msg);
+  }
+
+  /** ssl-hello-chk: a TLS handshake or alert record back (min-recv 5); no info on a mismatch, as HAProxy */
+  private evalSslHello(last: boolean): void {
+    if (!last && this.dataLen < 5) return;
+    if (!this.dataLen) return this.finish('L6RSP', `TCPCHK got an empty response at step ${this.stepId()}`);
+    const b0 = this.data[0][0];
+    if (b0 === 0x15 || b0 === 0x16) return this.next();
+    this.finish('L6RSP', '');
   }
 
   private evalHttp(r: ExpectRule): void {
@@ -458,7 +483,8 @@ export class CheckRun {
   private readonly onTimer = (): void => {
     this.timer = null;
     if (this.finished) return;
-    if (!this.connected) return this.finish('L4TOUT', this.tcpCheckWhere());
+    if (!this.connected) return this.tcpUp ? this.finish('L6TOUT', '') : this.finish('L4TOUT', this.tcpCheckWhere());
+    if (this.spec.proto === 'ssl-hello') return this.finish('L6TOUT', '');
     return this.finish('L7TOUT', this.tcpCheckWhere());
   };
 

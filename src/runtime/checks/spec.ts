@@ -11,8 +11,11 @@
 import type { Directive, Proxy } from '../../config/model.js';
 import { parseTime } from '../../parser/values.js';
 import type { RtServer } from '../model.js';
+import { configFor } from '../rules/state.js';
+import { checkUsesSsl, ServerTls } from '../tls/server.js';
+import { sslHelloRules, sslHelloWins } from './ssl-hello.js';
 
-export type CheckProto = 'tcp' | 'tcp-check' | 'http';
+export type CheckProto = 'tcp' | 'tcp-check' | 'http' | 'ssl-hello';
 
 export interface ConnectRule {
   kind: 'connect';
@@ -27,13 +30,16 @@ export interface ConnectRule {
 export interface SendRule {
   kind: 'send';
   data: Buffer;
+  /** data made anew for each check (ssl-hello-chk's hello carries the time) */
+  make?: () => Buffer;
   comment?: string;
 }
 
 export interface ExpectRule {
   kind: 'expect';
   /** tcp: string/binary/rstring/rbinary; http: status/rstatus/string/rstring */
-  type: 'string' | 'binary' | 'rstring' | 'rbinary' | 'status' | 'rstatus';
+  /** sslhello: option ssl-hello-chk's `rbinary ^1[56]` with min-recv 5 and Layer6 statuses */
+  type: 'string' | 'binary' | 'rstring' | 'rbinary' | 'status' | 'rstatus' | 'sslhello';
   inverse: boolean;
   /** the pattern as written (for messages) */
   text: string;
@@ -66,6 +72,8 @@ export interface CheckSpec {
   /** PROXY protocol on the check connection: 0 none, 1 v1, 2 v2 (LOCAL) */
   sendProxy: 0 | 1 | 2;
   source?: { host: string; port?: number };
+  /** the check runs over TLS (check-ssl, or an `ssl` server checked on its own address) */
+  tls?: ServerTls | null;
 }
 
 function ms(v: string | undefined, dflt: number): number {
@@ -292,7 +300,11 @@ export function buildCheckSpec(s: RtServer, defaults: readonly Proxy[]): CheckSp
   // the PROXY protocol goes on checks with check-send-proxy, or when the server uses it and the check goes to the same place
   if (o.has('check-send-proxy') || (s.sendProxy && !o.has('port') && !o.has('addr'))) spec.sendProxy = s.sendProxy === 2 ? 2 : 1;
 
-  if (px.options.get('httpchk')?.enabled) {
+  if (checkUsesSsl(o)) spec.tls = s.tls ?? new ServerTls(sc, configFor(px));
+  if (sslHelloWins(px)) {
+    spec.proto = 'ssl-hello';
+    spec.rules = sslHelloRules();
+  } else if (px.options.get('httpchk')?.enabled) {
     spec.proto = 'http';
     let req = httpchkOption(px.options.get('httpchk')!.args);
     const rules: CheckRule[] = [];

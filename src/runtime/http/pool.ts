@@ -63,6 +63,8 @@ function parseDelay(t: string): number {
 /** Leaves an idle, reusable connection to `srv` in its pool; false when the pool refuses it. */
 export function putIdle(srv: RtServer, sock: net.Socket): boolean {
   if (reuseMode(srv.backend) === 'never') return false;
+  // a TLS connection made with a per-request SNI serves no other request (HAProxy matches the SNI)
+  if (srv.tls?.perRequestSni) return false;
   const p = poolOf(srv);
   if (p.max === 0 || (p.max > 0 && p.socks.length >= p.max)) return false;
   // HAProxy's srv_add_to_idle_list: idle + used connections stay within the recent need
@@ -70,12 +72,14 @@ export function putIdle(srv: RtServer, sock: net.Socket): boolean {
   // idle server connections (and ephemeral ports) between two purges
   if (srv.cur + 1 > p.maxUsed) p.maxUsed = srv.cur + 1;
   if (srv.cur + p.socks.length + 1 > Math.max(p.maxUsed, p.estNeed) + p.low) return false;
-  for (const e of ['data', 'end', 'error', 'close', 'drain']) sock.removeAllListeners(e);
+  // (the session removed its own listeners: only ours go on, so a TLS socket keeps Node's internal ones)
   const gone = () => {
     const i = p.socks.indexOf(sock);
     if (i >= 0) p.socks.splice(i, 1);
+    unwatch(sock, gone);
     sock.destroy();
   };
+  watchers.set(sock, gone);
   sock.on('error', gone);
   sock.on('close', gone);
   sock.on('end', gone);
@@ -89,6 +93,17 @@ export function putIdle(srv: RtServer, sock: net.Socket): boolean {
   return true;
 }
 
+/** the pool's listener on each pooled socket */
+const watchers = new WeakMap<net.Socket, () => void>();
+
+function unwatch(sock: net.Socket, gone: () => void): void {
+  watchers.delete(sock);
+  sock.removeListener('error', gone);
+  sock.removeListener('close', gone);
+  sock.removeListener('end', gone);
+  sock.removeListener('data', gone);
+}
+
 /** Takes an idle connection to `srv` if the reuse mode allows it for this request. */
 export function takeIdle(srv: RtServer, firstRequest: boolean): net.Socket | null {
   const mode = reuseMode(srv.backend);
@@ -97,8 +112,9 @@ export function takeIdle(srv: RtServer, firstRequest: boolean): net.Socket | nul
   if (!p) return null;
   while (p.socks.length) {
     const s = p.socks.pop()!;
+    const gone = watchers.get(s);
+    if (gone) unwatch(s, gone);
     if (s.destroyed || !s.writable) continue;
-    for (const e of ['data', 'end', 'error', 'close', 'drain']) s.removeAllListeners(e);
     if (srv.cur > p.maxUsed) p.maxUsed = srv.cur;
     return s;
   }
@@ -130,4 +146,10 @@ export function closePools(servers: Iterable<RtServer>): void {
     if (p.timer) clearInterval(p.timer);
     p.timer = null;
   }
+}
+
+/** idle connections in the pool of `srv` and the estimated need (show stat: srv_icur, need_conn_est) */
+export function poolStats(srv: RtServer): { idle: number; need: number } {
+  const p = pools.get(srv);
+  return p ? { idle: p.socks.length, need: Math.max(p.maxUsed, p.estNeed) } : { idle: 0, need: 0 };
 }

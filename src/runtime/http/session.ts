@@ -48,6 +48,7 @@ import { StreamContext } from '../sample-context.js';
 import { afterResponseRules, errorBytes, hasAfterResponse, httpRequestRules, httpResponseRules, sendReply, silentDrop, useServer, type Tracer } from '../rules/index.js';
 import { persistHttpRequest, persistHttpResponse, type PersistTxn } from '../persist/index.js';
 import { addUniqueIdHeader, logHttpError, logHttpTxn, type StreamLog } from '../log/logger.js';
+import { stickOn, stickRawError, stickServer, stickTxnEnd } from '../stick/index.js';
 
 /**
  * idle: waiting for a request; head: a request head is arriving; txn: a
@@ -300,7 +301,8 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     this.connector = new Connector(be, this);
     // a retry-on list without conn-failure: a failed connection is not retried
     if (!(this.retryPolicy.flags & RE_CONN_FAILED)) this.connector.retries = be.retries;
-    this.connector.start(direct ?? this.persist?.direct, this.persist?.force);
+    const forced = direct ?? this.persist?.direct;
+    this.connector.start(stickOn ? stickServer(this, be, forced) : forced, this.persist?.force);
     // request body bytes may arrive while connecting
     if (!this.reqDec.done && this.state === 'txn') this.cli.resume();
   }
@@ -668,6 +670,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
   }
 
   private endTransaction(): void {
+    if (stickOn) stickTxnEnd(this);
     if (this.be) this.be.beconn--;
     if (this.slog) logHttpTxn(this, this.slog, false, this.reqDec, this.res ? this.resDec : undefined);
     const closeCli = this.front.close || (this.cliEnded && !this.buf);
@@ -925,6 +928,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
 
   /** the multiplexer's own answer (parse errors, 408): raw text, then close */
   private rawErrorAndClose(status: number): void {
+    if (stickOn) stickRawError(this, status);
     this.connector?.abort();
     this.connector = null;
     this.cli.write(rawError(status));

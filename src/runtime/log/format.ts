@@ -627,8 +627,9 @@ function variable(name: string, opts: number, r: LogRecord): string | null {
     case 'ID':
       return text(r.uniqueId, opts);
     case 'sslc':
+      return text(r.ctx?.tls?.cipher ?? null, opts);
     case 'sslv':
-      return text(null, opts);
+      return text(r.ctx?.tls?.protocol ?? null, opts);
   }
   return null;
 }

@@ -26,6 +26,8 @@ import {
 } from './format.js';
 import { LOG_ERR, LOG_INFO, LogTarget, parseTarget, type HeaderMeta } from './syslog.js';
 import { builtinError } from '../http/errors.js';
+import { STATS } from '../stats/counters.js';
+import { countHttpError, countHttpTxn, countTcpStream } from '../stats/hooks.js';
 
 /** A capture slot: a header name (capture ... header) or a free slot (declare capture). */
 export interface CaptureSlot {
@@ -108,6 +110,8 @@ export class StreamLog {
   private uniq = uniqCounter++;
   uniqueId: string | null = null;
   logged = false;
+  /** the stats counters have this transaction (src/runtime/stats/hooks.ts) */
+  counted = false;
   /** client socket byte counters when the transaction started */
   read0 = 0;
   written0 = 0;
@@ -150,6 +154,7 @@ export class StreamLog {
     this.uniq = -1;
     this.uniqueId = null;
     this.logged = false;
+    this.counted = false;
     this.read0 = read;
     this.written0 = written;
     this.reqHtx = this.resHtx = 0;
@@ -472,6 +477,7 @@ export function logAccept(fe: RtProxy, l: ListenerLike, a: Addrs, sl: StreamLog 
 
 /** The end of a tcp stream (called before its server slot and backend count are released). */
 export function logTcpStream(s: TcpSource, sl: StreamLog): void {
+  if (STATS.on && !sl.counted) countTcpStream(s, sl);
   const lg = sl.lg;
   if (sl.logged || !lg.active || !lg.format) return;
   sl.logged = true;
@@ -588,6 +594,31 @@ function capture(slots: CaptureSlot[], m: Msg | null, set: (string | null)[] | n
   return out;
 }
 
+/** what txnBytes() found: the transaction's status and its bytes as HAProxy counts them (HTX sizes) */
+export const TXN_BYTES = { status: 0, bytesIn: 0, bytesOut: 0 };
+
+/** Fills TXN_BYTES for an HTTP transaction (shared by the log line and the stats counters). */
+export function txnBytes(s: HttpSource, sl: StreamLog, reqBody?: BodyCount, resBody?: BodyCount): void {
+  const req = s.req;
+  const res = s.res;
+  const t = TXN_BYTES;
+  t.status = 0;
+  t.bytesIn = 0;
+  t.bytesOut = 0;
+  if (req) {
+    const read = s.cli.bytesRead - sl.read0;
+    t.bytesIn = (sl.reqHtx || htxHeadSize(req)) + (reqBody ? htxBodySize(reqBody) : Math.max(0, read - req.headLength));
+  }
+  const written = s.cli.bytesWritten - sl.written0;
+  if (res && !sl.status) {
+    t.status = res.status;
+    t.bytesOut = (sl.resHtx || htxHeadSize(res)) + (resBody ? htxBodySize(resBody) : Math.max(0, written - wireHeadSize(res)));
+  } else if (sl.status) {
+    t.status = sl.status;
+    t.bytesOut = written > 0 ? (sl.replyBytes ? htxSizeOf(sl.replyBytes) : errorHtxSize(sl.status, () => builtinError(sl.status))) : 0;
+  }
+}
+
 /**
  * The end of an HTTP transaction (response forwarded, HAProxy's own reply
  * sent, or the connection gone mid-way). `beHeld`: the backend's connection
@@ -595,6 +626,7 @@ function capture(slots: CaptureSlot[], m: Msg | null, set: (string | null)[] | n
  * count the payload as HAProxy does (without chunk framing).
  */
 export function logHttpTxn(s: HttpSource, sl: StreamLog, beHeld: boolean, reqBody?: BodyCount, resBody?: BodyCount): void {
+  if (STATS.on && !sl.counted) countHttpTxn(s, sl, beHeld, reqBody, resBody);
   const lg = sl.lg;
   if (sl.logged || !lg.active || !lg.format) return;
   sl.logged = true;
@@ -606,18 +638,12 @@ export function logHttpTxn(s: HttpSource, sl: StreamLog, beHeld: boolean, reqBod
   r.tRequest = rel(sl.tRequest, sl.acceptDate);
   const be = s.be;
   if (be && be.conf.cookie) r.cookieFlags = s.persist ? s.persist.ck + s.persist.sck : 'NN';
-  if (req) {
-    r.uri = `${req.method} ${req.uri} ${req.version}`.slice(0, 1024);
-    const read = s.cli.bytesRead - sl.read0;
-    r.bytesIn = (sl.reqHtx || htxHeadSize(req)) + (reqBody ? htxBodySize(reqBody) : Math.max(0, read - req.headLength));
-  }
-  const written = s.cli.bytesWritten - sl.written0;
-  if (res && !sl.status) {
-    r.status = res.status;
-    r.bytesOut = (sl.resHtx || htxHeadSize(res)) + (resBody ? htxBodySize(resBody) : Math.max(0, written - wireHeadSize(res)));
-  } else if (sl.status) {
-    r.status = sl.status;
-    r.bytesOut = written > 0 ? (sl.replyBytes ? htxSizeOf(sl.replyBytes) : errorHtxSize(sl.status, () => builtinError(sl.status))) : 0;
+  if (req) r.uri = `${req.method} ${req.uri} ${req.version}`.slice(0, 1024);
+  txnBytes(s, sl, reqBody, resBody);
+  r.bytesIn = TXN_BYTES.bytesIn;
+  if (TXN_BYTES.status) {
+    r.status = TXN_BYTES.status;
+    r.bytesOut = TXN_BYTES.bytesOut;
   }
   if (lg.reqCaps.length) r.reqCaps = capture(lg.reqCaps, req, sl.reqCapVals);
   if (lg.resCaps.length) r.resCaps = capture(lg.resCaps, sl.status ? null : res, sl.resCapVals);
@@ -633,6 +659,7 @@ export function logHttpTxn(s: HttpSource, sl: StreamLog, beHeld: boolean, reqBod
  * sess_log: 400 bad request, 408 timeout, client gone): "<BADREQ>" lines.
  */
 export function logHttpError(s: HttpSource, sl: StreamLog, status: number): void {
+  if (STATS.on && !sl.counted) countHttpError(s, sl, status);
   const lg = sl.lg;
   if (sl.logged || !lg.active || !lg.format) return;
   sl.logged = true;

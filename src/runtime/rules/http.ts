@@ -17,6 +17,9 @@ import { HAFT, HREQ, HRES, REDIR, TCNT } from './actions/index.js';
 import { listsFor, peekEffects, resetEffects, runLists, type RunOptions } from './engine.js';
 import { buildReply, cloneReply, errorReply } from './reply.js';
 import type { CompiledRule, RuleHost, Tracer, Verdict } from './types.js';
+import { STATS, statsDenied } from '../stats/counters.js';
+import { statsRequest } from '../stats/applet.js';
+import { stickOn, stickHttpError, stickHttpRequest, stickHttpResponse, stickReply } from '../stick/index.js';
 
 /** What the HTTP session offers the rules engine. */
 export interface HttpRuleSession extends RuleHost {
@@ -104,12 +107,16 @@ export function httpRequestRules(s: HttpRuleSession, px: RtProxy): boolean {
       return false;
     }
   }
+  // the request counts on tracked stick counters (HAProxy: after the frontend's tcp-request content)
+  if (stickOn) stickHttpRequest(s, !isFe);
   const lists = rl.hreq;
   if (lists.length) {
     const v = runLists(lists, s, px, HREQ, opts(s));
     flushEarlyHints(s);
     if (!handleRequestVerdict(s, px, v)) return false;
   }
+  // the stats page answers here, after http-request rules and before redirects (src/runtime/stats)
+  if (STATS.on && statsRequest(s, px)) return false;
   const redirects = rl.redirOwn;
   if (redirects.length) {
     const v = runLists(redirects, s, px, REDIR, opts(s));
@@ -123,6 +130,7 @@ export function httpRequestRules(s: HttpRuleSession, px: RtProxy): boolean {
 
 /** true to go on */
 function handleRequestVerdict(s: HttpRuleSession, px: RtProxy, v: Verdict): boolean {
+  if (stickOn && (v.kind === 'deny' || v.kind === 'tarpit' || (v.kind === 'reply' && v.why === 'auth'))) stickHttpError(s);
   switch (v.kind) {
     case 'continue':
     case 'stop':
@@ -130,11 +138,13 @@ function handleRequestVerdict(s: HttpRuleSession, px: RtProxy, v: Verdict): bool
     case 'wait':
       return true;
     case 'deny': {
+      statsDenied(s, false);
       const r = v.reply ? buildReply(v.reply, s.sampleContext(), (st) => errorReply(st, s.be?.conf, s.fe.conf, s.sampleContext())) : errorReply(v.status, s.be?.conf, s.fe.conf, s.sampleContext());
       sendReply(s, r, v.status, false, PR);
       return false;
     }
     case 'tarpit': {
+      statsDenied(s, false);
       // the tarpit timeout of the proxy whose rule fired (HAProxy: s->be at that point)
       const ms = px.timeouts.tarpit;
       const spec = v.reply;
@@ -182,6 +192,8 @@ function flushEarlyHints(s: HttpRuleSession): void {
  * response goes on to the client; false when the rules answered instead.
  */
 export function httpResponseRules(s: HttpRuleSession): boolean {
+  // 4xx/5xx count on stick counters, then stick store rules (before http-response rules, as in HAProxy)
+  if (stickOn) stickHttpResponse(s);
   const be = s.be ?? s.fe;
   for (let k = 0; k < 2; k++) {
     const px = k === 0 ? be : s.fe;
@@ -200,6 +212,7 @@ export function httpResponseRules(s: HttpRuleSession): boolean {
       case 'done':
         return true;
       case 'deny': {
+        statsDenied(s, true);
         const r = v.reply ? buildReply(v.reply, s.sampleContext(), (st) => errorReply(st, s.be?.conf, s.fe.conf, s.sampleContext())) : errorReply(v.status, s.be?.conf, s.fe.conf, s.sampleContext());
         sendReply(s, r, v.status, true, PH);
         return false;
@@ -280,6 +293,7 @@ export function renderReply(s: HttpRuleSession, reply: Reply | null, status: num
 export function sendReply(s: HttpRuleSession, reply: Reply | null, status: number, abortServer = false, term?: { cause: string; phase: string }): void {
   if (term && s.term) s.term = { ...term };
   const { bytes, close } = renderReply(s, reply ?? emptyReply, status);
+  if (stickOn) stickReply(s, bytes);
   s.proxyReply(bytes, status, close || !reply || !reply.message, abortServer);
 }
 

@@ -18,6 +18,7 @@ import type { StreamTimer } from '../timer.js';
 import { TCNT, TCON, TRES, TSES } from './actions/index.js';
 import { effectsOf, inspectDelay, listsFor, runLists, type RunOptions } from './engine.js';
 import { useServer } from './server.js';
+import { stickOn, stickServer } from '../stick/index.js';
 import type { Addrs, CompiledRule, RuleHost, Tracer } from './types.js';
 
 /** What the tcp stream offers the rules engine. */
@@ -64,9 +65,10 @@ export function sessionRules(host: RuleHost & { ruleTrace?: Tracer }): boolean {
 
 /** A host for rules that run before any stream exists (tcp-request connection). */
 function transientHost(fe: RtProxy, addrs: Addrs): RuleHost {
-  const src = { addrs, fe, be: null, server: null, runtimeProxy: () => undefined };
   let ctx: StreamContext | undefined;
-  return { fe, be: null, addrs, sampleContext: () => (ctx ??= new StreamContext(src)) };
+  // one object is both the rule host and the sample source (stick counters hang on it)
+  const h = { fe, be: null, server: null, addrs, runtimeProxy: () => undefined, sampleContext: () => (ctx ??= new StreamContext(h)) };
+  return h;
 }
 
 /**
@@ -162,7 +164,8 @@ export class TcpRules {
       if (!be) return;
       if (be !== st.fe) return this.enter(be);
     }
-    st.connectServer(useServer(st.be!, st, st.ruleTrace));
+    const direct = useServer(st.be!, st, st.ruleTrace);
+    st.connectServer(stickOn ? stickServer(st, st.be!, direct) : direct);
   }
 }
 

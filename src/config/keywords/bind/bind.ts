@@ -90,8 +90,7 @@ const CHECKS: Record<string, (v: string, b: BindParse) => string | undefined> = 
     return loadCertificate(withBase(v, globalSetting(b.ctx.config, 'crt-base')), b.ctx.config);
   },
   'crt-list'(v, b) {
-    void b;
-    return loadCrtList(v);
+    return loadCrtList(v, b.ctx.config);
   },
   'ca-file': caCheck('ca-file'),
   'ca-verify-file': caCheck('ca-verify-file'),
@@ -247,6 +246,7 @@ export function parseBindOptions(ctx: KwContext, conf: BindConf, first: number, 
       rep.warn(`'process ${vals[0]}' on 'bind' lines is deprecated and will be removed in 2.7.${hint}`);
       err |= ERR_WARN;
     }
+    if (kw === 'crt' || kw === 'crt-list') (conf.certs ??= []).push({ kind: kw, path: vals[0] });
     conf.options.set(kw, vals);
     i += 1 + opt.skip;
   }

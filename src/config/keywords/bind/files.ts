@@ -4,7 +4,8 @@
  * when they are missing or hold nothing usable. tshaproxy does not load them
  * into a TLS stack here: it looks at the PEM blocks they contain.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { Config } from '../../model.js';
 
 function errnoText(e: unknown): string {
@@ -62,7 +63,27 @@ export function loadCertificate(path: string, config?: Config): string | undefin
     if (found) return undefined;
     return `unable to stat SSL certificate from file '${path}' : ${errnoText(e)}.\n`;
   }
-  if (st.isDirectory()) return undefined;
+  if (st.isDirectory()) {
+    // every regular file of the directory in name order, but the side files (keys, OCSP answers...)
+    let names: string[];
+    try {
+      names = readdirSync(path).sort();
+    } catch {
+      return undefined;
+    }
+    for (const n of names) {
+      if (/\.(key|ocsp|issuer|sctl)$/.test(n) || n.startsWith('.')) continue;
+      const full = `${path.replace(/\/+$/, '')}/${n}`;
+      try {
+        if (!statSync(full).isFile()) continue;
+      } catch {
+        continue;
+      }
+      const e = loadCertificate(full, config);
+      if (e) return e;
+    }
+    return undefined;
+  }
   const text = readText(path);
   if (text === undefined || !CERT_RE.test(text)) return `unable to load certificate from file '${path}'.\n`;
   if (!KEY_RE.test(text)) {
@@ -74,16 +95,42 @@ export function loadCertificate(path: string, config?: Config): string | undefin
     }
     const key = readText(`${base}.key`);
     if (key === undefined || !KEY_RE.test(key)) return `No Private Key found in '${base}.key'.\n`;
+    return keyMismatch(text, key, path);
   }
-  return undefined;
+  return keyMismatch(text, text, path);
 }
 
-/** crt-list: the file must open. */
-export function loadCrtList(path: string): string | undefined {
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/;
+const PEM_KEY = /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----[\s\S]*?-----END \1?PRIVATE KEY-----/;
+
+/** The key must belong to the (first) certificate; undecidable cases (encrypted keys...) pass. */
+function keyMismatch(certText: string, keyText: string, path: string): string | undefined {
+  const c = PEM_CERT.exec(certText);
+  const k = PEM_KEY.exec(keyText);
+  if (!c || !k) return undefined;
   try {
-    readFileSync(path);
+    if (new X509Certificate(c[0]).checkPrivateKey(createPrivateKey(k[0]))) return undefined;
+  } catch {
+    return undefined;
+  }
+  return `inconsistencies between private key and certificate loaded '${path}'.\n`;
+}
+
+/** crt-list: the file must open, and each certificate it names must load (crt-base applies to them). */
+export function loadCrtList(path: string, config?: Config): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'latin1');
   } catch (e) {
     return `'crt-list' : cannot open file '${path}' : ${errnoText(e)}`;
+  }
+  const base = config ? globalSetting(config, 'crt-base') : undefined;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const crt = line.replace(/\[[^\]]*\]/, ' ').trim().split(/\s+/)[0];
+    const e = loadCertificate(withBase(crt, base), config);
+    if (e) return `'crt-list' : ${e.replace(/\n+$/, '')}`;
   }
   return undefined;
 }

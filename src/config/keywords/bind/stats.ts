@@ -46,12 +46,19 @@ function statsTimeout(ctx: KwContext): number {
     return ctx.alert(`'stats timeout' : timer ${t.reason} in argument '${v}' to 'stats timeout' (maximum value is 2147483647 ms or ~24.8 days)`);
   }
   if (t.ms === 0) return ctx.alert(`'stats timeout' expects a positive value`);
+  keepGlobal(ctx);
   return 0;
+}
+
+/** keeps `stats timeout|maxconn` for the runtime (src/runtime/stats/cli.ts) */
+function keepGlobal(ctx: KwContext): void {
+  ctx.config.global.directives.push({ keyword: `stats ${ctx.args[1]}`, args: ctx.args.slice(2), file: ctx.file, line: ctx.line, column: ctx.columns[0] });
 }
 
 function statsMaxconn(ctx: KwContext): number {
   const v = parseInt(ctx.args[2] ?? '', 10);
   if (!(v > 0)) return ctx.alert(`'stats maxconn' expects a positive value`);
+  keepGlobal(ctx);
   return 0;
 }
 

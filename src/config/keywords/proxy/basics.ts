@@ -6,6 +6,7 @@
  * defaults. Messages and checks are HAProxy 2.6's (cfgparse-listen.c,
  * proxy.c, http_htx.c).
  */
+import { parseStickTableLine } from './stick.js';
 import { existsSync, statSync } from 'node:fs';
 import { ERR_ALERT, ERR_FATAL, ERR_WARN } from '../../../parser/diagnostics.js';
 import { atoi, atoiC, parseTime } from '../../../parser/values.js';
@@ -581,7 +582,7 @@ family('monitor:proxy').set('fail', { name: 'fail', parse: parseMonitor as (ctx:
 for (const sub of ['cookie', 'request', 'response']) {
   family('capture:proxy').set(sub, { name: sub, parse: parseCapture as (ctx: unknown) => number, support: 'no' });
 }
-registerKeywords([row('stick-table', (ctx) => parseStickTableDefaults(ctx))]);
+registerKeywords([row('stick-table', (ctx) => parseStickTableDefaults(ctx, parseStickTableLine))]);
 
 /* ---- post-parse: settings a tcp proxy cannot use (proxy_cfg_ensure_no_http) ---- */
 

@@ -4,3 +4,5 @@ import './options.js';
 import './basics.js';
 import './log.js';
 import './misc.js';
+import './stats.js';
+import './stick.js';

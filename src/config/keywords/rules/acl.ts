@@ -230,14 +230,7 @@ const resolveRefs: Parameters<typeof registerPostCheck>[0] = (config, diags) => 
       err |= ERR_ALERT | ERR_FATAL;
     }
   }
-  for (const t of trackRefs.get(config) ?? []) {
-    const inProxy = config.proxies.some((p) => p.name === t.table && p.directives.some((d) => d.keyword === 'stick-table'));
-    const inPeers = config.sections.some((s) => s.kind === 'peers' && s.directives.some((d) => d.keyword === 'table' && `${s.name}/${d.args[0]}` === t.table));
-    if (!inProxy && !inPeers) {
-      diags.alert(`Proxy '${t.proxy.name}': unable to find table '${t.table}' referenced by track-sc${t.n}.`, undefined, undefined, 'none');
-      err |= ERR_ALERT | ERR_FATAL;
-    }
-  }
+  // the tables of track-sc actions are checked with the proxy (src/config/keywords/proxy/stick.ts)
   return err;
 };
 

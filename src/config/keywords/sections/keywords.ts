@@ -5,6 +5,7 @@
  * log-forward, fcgi-app. Also each section's own "unknown keyword" wording
  * (none of them suggests a keyword) and lookup helpers for other modules.
  */
+import { parsePeersTableLine } from '../proxy/stick.js';
 import { statSync } from 'node:fs';
 import { ERR_ABORT, ERR_ALERT, ERR_FATAL, ERR_WARN } from '../../../parser/diagnostics.js';
 import { atoi, parseAddress, parseTime, str2sa } from '../../../parser/values.js';
@@ -581,10 +582,8 @@ registerKeywords([
     name: 'table',
     sections: ['peers'],
     support: 'no',
-    parse(ctx) {
-      sec(ctx, 'peers')?.tables.push(keep(ctx));
-      return 0;
-    },
+    // validated as HAProxy's parse_stick_table() does (src/config/keywords/proxy/stick.ts)
+    parse: (ctx) => parsePeersTableLine(ctx, () => sec(ctx, 'peers')?.tables.push(keep(ctx))),
   },
   {
     name: 'shards',

@@ -16,6 +16,7 @@ import { invalidChar } from '../../sections.js';
 import { ignoredWithoutCap, isBackend, proxyTypeStr, tooManyArgs } from '../proxy/section.js';
 import { flushLateChecks, lateRegister, MUX_PROTOS } from '../bind/bind.js';
 import { globalSetting, loadCaFile, withBase } from '../bind/files.js';
+import './ssl.js';
 
 /** The server being parsed and how to report for it. */
 interface SrvParse {

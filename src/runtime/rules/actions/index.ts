@@ -9,5 +9,6 @@ import './vars.js';
 import './redirect.js';
 import './misc.js';
 import './legacy.js';
+import '../../stick/actions.js';
 
 export { findActionDef, allActionDefs, defineActions, HREQ, HRES, HAFT, TCON, TSES, TCNT, TRES, REDIR } from './registry.js';

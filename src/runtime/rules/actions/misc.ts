@@ -1,9 +1,8 @@
 /**
  * Actions on the stream's facts: set-src/-dst/-src-port/-dst-port,
  * set-status, set-log-level, set-timeout, capture, set-priority-*,
- * set-nice/-mark/-tos (kept), and the stick-table actions (track-sc*,
- * sc-inc-gpc*, sc-set-gpt*), accepted without effect: tshaproxy has no
- * stick tables.
+ * set-nice/-mark/-tos (kept). The stick-table actions (track-sc*,
+ * sc-inc-gpc*, sc-set-gpt*) live in src/runtime/stick/actions.ts.
  */
 import { setCapture, type StreamLog } from '../../log/logger.js';
 import { LEVELS } from '../../log/syslog.js';
@@ -78,8 +77,6 @@ const setStatus: ActionDef<{ status: number; reason?: string }> = {
 };
 
 /* ---- logs, timeouts, priorities ------------------------------------------------------ */
-
-const ALL = [HREQ, HRES, HAFT, TCON, TSES, TCNT, TRES];
 
 const setLogLevel: ActionDef<string> = {
   name: 'set-log-level',
@@ -175,16 +172,6 @@ const capture: ActionDef<Capture> = {
   },
 };
 
-/* ---- stick tables (not implemented) -------------------------------------------------- */
-
-const NO_STICK = 'stick tables are not implemented: nothing is tracked or counted';
-
-function stick(name: string, rulesets: string[]): ActionDef<void> {
-  return { name, rulesets, parse: () => undefined, run: () => CONTINUE, noop: NO_STICK };
-}
-
-const TCP3 = [TCON, TSES, TCNT];
-
 defineActions([
   setAddr('set-src', 'src'),
   setAddr('set-dst', 'dst'),
@@ -199,15 +186,6 @@ defineActions([
   keep('set-nice', [HREQ, HRES, TCNT, TRES]),
   keep('set-mark', [HREQ, HRES, TCON, TSES, TCNT, TRES]),
   keep('set-tos', [HREQ, HRES, TCON, TSES, TCNT, TRES]),
-  stick('track-sc', [HREQ, HRES]),
-  stick('track-sc0', TCP3),
-  stick('track-sc1', TCP3),
-  stick('track-sc2', TCP3),
-  stick('sc-inc-gpc', ALL.filter((r) => r !== HAFT)),
-  stick('sc-inc-gpc0', ALL.filter((r) => r !== HAFT)),
-  stick('sc-inc-gpc1', ALL.filter((r) => r !== HAFT)),
-  stick('sc-set-gpt', ALL.filter((r) => r !== HAFT)),
-  stick('sc-set-gpt0', ALL.filter((r) => r !== HAFT)),
 ]);
 
 
