@@ -113,8 +113,9 @@ export class HttpSession implements TimerOwner, ConnectOwner {
   private readonly lim: Limits;
   private readonly reqP: H1Parser;
   private resP: H1Parser | null = null;
-  private readonly reqDec: BodyDecoder;
-  private readonly resDec: BodyDecoder;
+  /** request / response body decoders (read by the log and stick-table byte counts) */
+  readonly reqDec: BodyDecoder;
+  readonly resDec: BodyDecoder;
   /** client side: keep-alive or close, response heads */
   private readonly front: FrontConn;
   /** server side: request heads, whether the server connection can be kept */
@@ -874,6 +875,11 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     // the server connection is left in the middle of this exchange
     if (this.headSent && this.resPhase !== 'done') this.srvSpoiled = true;
     this.endTransaction();
+  }
+
+  /** the request body ranges received and not forwarded yet (the stats page's admin form) */
+  pendingRequestBody(): readonly Buffer[] {
+    return this.qbatch.parts;
   }
 
   /** the whole request (head and body) was received */

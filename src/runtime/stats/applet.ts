@@ -79,6 +79,7 @@ function authorized(req: HttpMessage, users: Map<string, string>): boolean {
 interface AppletSession extends HttpRuleSession {
   readonly listener?: object;
   readonly slog?: object | null;
+  pendingRequestBody?(): readonly Buffer[];
 }
 
 /**
@@ -273,10 +274,8 @@ function decode(s: string): string {
 
 /** the request body received so far (the admin form is small: it comes with the head) */
 function requestBody(s: AppletSession): string {
-  // the session keeps the decoded body ranges in its batch until they are forwarded
-  const batch = (s as unknown as { qbatch?: { parts: Buffer[] } }).qbatch;
-  if (!batch) return '';
-  return Buffer.concat(batch.parts).toString('latin1');
+  const parts = s.pendingRequestBody?.();
+  return parts && parts.length ? Buffer.concat(parts).toString('latin1') : '';
 }
 
 /** stats_process_http_post(): applies the form's action to the checked servers; returns the status code */

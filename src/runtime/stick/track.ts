@@ -325,7 +325,7 @@ export function httpBytes(c: ConnStick, h: HostLike, now: number, reqHtx?: numbe
   const res = h.res;
   const reply = c.reply;
   c.reply = null;
-  // the session's body decoders, when it has them under these names
+  // the HTTP session's body decoders (a tcp stream has none)
   const decs = h as { reqDec?: BodyCount; resDec?: BodyCount };
   let bin = Math.max(0, read);
   if (req) bin = (reqHtx ?? htxHeadSize(req)) + (decs.reqDec ? htxBody(decs.reqDec) : Math.max(0, read - req.headLength));
