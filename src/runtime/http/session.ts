@@ -49,6 +49,7 @@ import { afterResponseRules, errorBytes, hasAfterResponse, httpRequestRules, htt
 import { persistHttpRequest, persistHttpResponse, type PersistTxn } from '../persist/index.js';
 import { addUniqueIdHeader, logHttpError, logHttpTxn, type StreamLog } from '../log/logger.js';
 import { stickOn, stickRawError, stickServer, stickTxnEnd } from '../stick/index.js';
+import { directReader, directWrite, directWriteLatin1, directWritev, pauseReads, resumeReads } from '../io/direct.js';
 
 /**
  * idle: waiting for a request; head: a request head is arriving; txn: a
@@ -170,13 +171,13 @@ export class HttpSession implements TimerOwner, ConnectOwner {
 
   start(): void {
     const cli = this.cli;
-    cli.on('data', this.onCliData);
+    if (!directReader(cli, this.onCliData)) cli.on('data', this.onCliData);
     cli.on('end', this.onCliEnd);
     cli.on('error', this.onCliError);
     cli.on('close', this.onCliClose);
     cli.on('drain', this.onCliDrain);
     this.waitRequest();
-    cli.resume();
+    resumeReads(cli);
     if (this.buf) {
       const b = this.buf;
       this.buf = null;
@@ -212,7 +213,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
         break;
       case 'tunnel':
         this.timer.touch();
-        if (this.srv && !this.srv.write(chunk)) this.cli.pause();
+        if (this.srv && !directWrite(this.srv, chunk)) pauseReads(this.cli);
         break;
       default:
         // closing: what the client still sends is dropped
@@ -224,7 +225,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
   /** keeps client bytes for later (next pipelined request, tunnel data) and stops reading */
   private hold(chunk: Buffer): void {
     this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
-    this.cli.pause();
+    pauseReads(this.cli);
   }
 
   private parseHead(chunk: Buffer): void {
@@ -305,7 +306,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     const forced = direct ?? this.persist?.direct;
     this.connector.start(stickOn ? stickServer(this, be, forced) : forced, this.persist?.force);
     // request body bytes may arrive while connecting
-    if (!this.reqDec.done && this.state === 'txn') this.cli.resume();
+    if (!this.reqDec.done && this.state === 'txn') resumeReads(this.cli);
   }
 
   /** HAProxy's http_wait_for_request_body: 100-continue for an expecting 1.1 client, then the body */
@@ -321,13 +322,13 @@ export class HttpSession implements TimerOwner, ConnectOwner {
       }
     }
     this.timer.arm('http-request', this.fe.timeouts.httpRequest);
-    if (!this.buf) this.cli.resume();
+    if (!this.buf) resumeReads(this.cli);
   }
 
   /** the waited-for body is in (or a buffer's worth of it): the request goes on */
   private bodyArrived(): void {
     this.waitingBody = false;
-    this.cli.pause();
+    pauseReads(this.cli);
     this.processRequest();
   }
 
@@ -377,7 +378,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     this.poolIdle();
     this.attach(sock);
     // a reused connection may have been paused by the previous response's backpressure
-    sock.resume();
+    resumeReads(sock);
     if (this.state !== 'txn') return this.dropServer();
     if (this.replay) return this.resend();
     this.sendHead();
@@ -411,7 +412,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
       this.replay = [hb];
       this.replayBytes = hb.length;
       srv.write(hb);
-    } else srv.write(head, 'latin1');
+    } else directWriteLatin1(srv, head);
     if (body) {
       this.flushReqBody();
       srv.uncork();
@@ -426,7 +427,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     else {
       // the response wait starts with the request: `timeout server` (refreshed while the body flows)
       this.timer.arm('server', this.be!.timeouts.server, true);
-      if (!this.buf) this.cli.resume();
+      if (!this.buf) resumeReads(this.cli);
     }
   }
 
@@ -445,7 +446,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
         this.replayBytes += parts[i].length;
       }
     }
-    if (!ok) this.cli.pause();
+    if (!ok) pauseReads(this.cli);
   }
 
   private forwardReqBody(chunk: Buffer): void {
@@ -468,13 +469,13 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     if (this.headSent) {
       this.flushReqBody();
       if (dec.done) this.requestSent();
-    } else if (this.qbatch.bytes > this.lim.bufsize) this.cli.pause(); // resumed once the head is sent
+    } else if (this.qbatch.bytes > this.lim.bufsize) pauseReads(this.cli); // resumed once the head is sent
   }
 
   /** the request was fully sent to the server */
   private requestSent(): void {
     if (this.resPhase === 'head') this.timer.arm('server', this.be!.timeouts.server);
-    if (this.buf) this.cli.pause();
+    if (this.buf) pauseReads(this.cli);
   }
 
   /** a framing error in the request body */
@@ -502,7 +503,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
       default:
         if (this.state === 'tunnel') {
           this.timer.touch();
-          if (!this.cli.write(chunk)) this.srv?.pause();
+          if (!directWrite(this.cli, chunk)) this.srv && pauseReads(this.srv);
           return;
         }
         // bytes from a server that has nothing to answer: it cannot be reused
@@ -564,20 +565,15 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     const parts = this.rbatch.take(this.front.out.mode, dec.done, dec.trailers, this.caseRes);
     let ok = true;
     if (this.front.out.skipBody || !parts.length) {
-      if (head !== undefined) ok = cli.write(head, 'latin1');
+      if (head !== undefined) ok = directWriteLatin1(cli, head);
     } else if (head !== undefined && parts.length === 1 && parts[0].length <= SMALL_BODY) {
       // head and a small body leave in one write (one syscall, no writev)
       const b = Buffer.allocUnsafe(head.length + parts[0].length);
       b.write(head, 0, 'latin1');
       parts[0].copy(b, head.length);
-      ok = cli.write(b);
-    } else {
-      cli.cork();
-      if (head !== undefined) cli.write(head, 'latin1');
-      for (let i = 0; i < parts.length; i++) ok = cli.write(parts[i]);
-      cli.uncork();
-    }
-    if (!ok) this.srv?.pause();
+      ok = directWrite(cli, b);
+    } else ok = directWritev(cli, head, parts);
+    if (!ok) this.srv && pauseReads(this.srv);
   }
 
   private forwardResBody(chunk: Buffer, pos: number): void {
@@ -606,7 +602,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
       this.dropServer();
       this.draining = true;
       this.timer.arm('data', this.fe.timeouts.client, true);
-      if (!this.buf) this.cli.resume();
+      if (!this.buf) resumeReads(this.cli);
       return;
     }
     this.endTransaction();
@@ -666,8 +662,8 @@ export class HttpSession implements TimerOwner, ConnectOwner {
       this.srv.write(this.buf);
       this.buf = null;
     }
-    this.cli.resume();
-    this.srv?.resume();
+    resumeReads(this.cli);
+    this.srv && resumeReads(this.srv);
   }
 
   private endTransaction(): void {
@@ -687,7 +683,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     this.be = null;
     this.waitRequest();
     if (this.slog) this.slog.next(this.cli.bytesRead - (this.buf ? this.buf.length : 0), this.cli.bytesWritten);
-    this.cli.resume();
+    resumeReads(this.cli);
     const b = this.buf;
     if (b) {
       this.buf = null;
@@ -753,11 +749,11 @@ export class HttpSession implements TimerOwner, ConnectOwner {
 
   private readonly onSrvDrain = (): void => {
     if (this.srv === null) return;
-    if (this.state === 'txn' || this.state === 'tunnel') this.cli.resume();
+    if (this.state === 'txn' || this.state === 'tunnel') resumeReads(this.cli);
   };
 
   private readonly onCliDrain = (): void => {
-    if (this.srv && (this.resPhase === 'body' || this.state === 'tunnel')) this.srv.resume();
+    if (this.srv && (this.resPhase === 'body' || this.state === 'tunnel')) resumeReads(this.srv);
   };
 
   // --- client side closes -------------------------------------------------
@@ -967,7 +963,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
       return;
     }
     // the client's FIN ends it; meanwhile its bytes are read and dropped
-    cli.resume();
+    resumeReads(cli);
     const t = this.fe.timeouts;
     this.timer.arm('client', t.clientFin || t.client || 5000);
   }
@@ -993,7 +989,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     // connection's (a server that talks, ends or closes makes it unusable)
     this.idleSrv = s;
     // the last write to the client may have paused it: an idle connection must see the server talk or close
-    s.resume();
+    resumeReads(s);
   }
 
   /** the kept idle connection goes to its server's pool (or is closed) */
@@ -1023,7 +1019,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
   private attach(sock: net.Socket): void {
     if (this.attached === sock) return;
     if (this.attached) this.detach(this.attached);
-    sock.on('data', this.onSrvData);
+    if (!directReader(sock, this.onSrvData)) sock.on('data', this.onSrvData);
     sock.on('end', this.onSrvEnd);
     sock.on('error', this.onSrvError);
     sock.on('close', this.onSrvClose);
@@ -1033,6 +1029,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
 
   /** removes the listeners; a no-op 'error' listener stays on a socket being destroyed (late errors) */
   private detach(sock: net.Socket, keepError = false): void {
+    directReader(sock, null);
     sock.removeListener('data', this.onSrvData);
     sock.removeListener('end', this.onSrvEnd);
     if (!keepError) sock.removeListener('error', this.onSrvError);
