@@ -17,6 +17,7 @@ import { StreamContext } from './sample-context.js';
 import { logTcpStream, type StreamLog } from './log/logger.js';
 import { silentDrop, TcpResponseRules, TcpRules } from './rules/index.js';
 import { stickEstablished, stickOn } from './stick/index.js';
+import { directReader, directWrite, pauseReads, resumeReads } from './io/direct.js';
 
 /** HAProxy's termination state: who ended the stream, and in which phase. */
 export interface Termination {
@@ -150,16 +151,17 @@ export class TcpStream implements TimerOwner, ConnectOwner {
     cli.removeListener('data', this.onEarlyData);
     // tcp-response content rules (rules engine) hold the server's first bytes
     this.resRules = TcpResponseRules.for(this);
-    sock.on('data', this.resRules ? this.onSrvInspect : this.onSrvData);
+    if (this.resRules) sock.on('data', this.onSrvInspect);
+    else if (!directReader(sock, this.onSrvData)) sock.on('data', this.onSrvData);
     sock.on('end', this.resRules ? this.onSrvInspectEnd : this.onSrvEnd);
     sock.on('error', this.onSrvError);
     sock.on('close', this.onSrvClose);
     sock.on('drain', this.onSrvDrain);
     cli.on('drain', this.onCliDrain);
-    cli.on('data', this.onCliData);
+    if (!directReader(cli, this.onCliData)) cli.on('data', this.onCliData);
     for (const b of this.early) this.onCliData(b);
     this.early = [];
-    if (!this.cliClosed) cli.resume();
+    if (!this.cliClosed) resumeReads(cli);
     if (this.cliEnded) sock.end();
     this.timer.arm(this.fe.timeouts.tunnel || this.be!.timeouts.tunnel ? 'tunnel' : 'data', this.dataTimeout(), true);
   }
@@ -181,14 +183,14 @@ export class TcpStream implements TimerOwner, ConnectOwner {
     this.timer.touch();
     this.early.push(chunk);
     this.earlyLen += chunk.length;
-    if (this.earlyLen >= EARLY_LIMIT) this.cli.pause();
+    if (this.earlyLen >= EARLY_LIMIT) pauseReads(this.cli);
     if (this.rules?.waiting) this.rules.recheck();
   };
 
   private readonly onCliData = (chunk: Buffer): void => {
     this.timer.touch();
     this.bytesIn += chunk.length;
-    if (!this.srv!.write(chunk)) this.cli.pause();
+    if (!directWrite(this.srv!, chunk)) pauseReads(this.cli);
   };
 
   // --- tcp-response content (src/runtime/rules/tcp.ts) ---------------------
@@ -215,7 +217,7 @@ export class TcpStream implements TimerOwner, ConnectOwner {
     if (!sock) return;
     sock.removeListener('data', this.onSrvInspect);
     sock.removeListener('end', this.onSrvInspectEnd);
-    sock.on('data', this.onSrvData);
+    if (!directReader(sock, this.onSrvData)) sock.on('data', this.onSrvData);
     sock.on('end', this.onSrvEnd);
     for (const b of held) this.onSrvData(b);
     if (ended) this.onSrvEnd();
@@ -237,15 +239,15 @@ export class TcpStream implements TimerOwner, ConnectOwner {
   private readonly onSrvData = (chunk: Buffer): void => {
     this.timer.touch();
     this.bytesOut += chunk.length;
-    if (!this.cli.write(chunk)) this.srv!.pause();
+    if (!directWrite(this.cli, chunk)) pauseReads(this.srv!);
   };
 
   private readonly onSrvDrain = (): void => {
-    if (!this.cliEnded) this.cli.resume();
+    if (!this.cliEnded) resumeReads(this.cli);
   };
 
   private readonly onCliDrain = (): void => {
-    if (this.srv && !this.srvEnded) this.srv.resume();
+    if (this.srv && !this.srvEnded) resumeReads(this.srv);
   };
 
   // --- ends and errors ----------------------------------------------------
