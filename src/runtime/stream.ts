@@ -152,13 +152,13 @@ export class TcpStream implements TimerOwner, ConnectOwner {
     // tcp-response content rules (rules engine) hold the server's first bytes
     this.resRules = TcpResponseRules.for(this);
     if (this.resRules) sock.on('data', this.onSrvInspect);
-    else if (!directReader(sock, this.onSrvData)) sock.on('data', this.onSrvData);
+    else if (!directReader(sock, this.onSrvData, true)) sock.on('data', this.onSrvData);
     sock.on('end', this.resRules ? this.onSrvInspectEnd : this.onSrvEnd);
     sock.on('error', this.onSrvError);
     sock.on('close', this.onSrvClose);
     sock.on('drain', this.onSrvDrain);
     cli.on('drain', this.onCliDrain);
-    if (!directReader(cli, this.onCliData)) cli.on('data', this.onCliData);
+    if (!directReader(cli, this.onCliData, true)) cli.on('data', this.onCliData);
     for (const b of this.early) this.onCliData(b);
     this.early = [];
     if (!this.cliClosed) resumeReads(cli);
@@ -217,7 +217,7 @@ export class TcpStream implements TimerOwner, ConnectOwner {
     if (!sock) return;
     sock.removeListener('data', this.onSrvInspect);
     sock.removeListener('end', this.onSrvInspectEnd);
-    if (!directReader(sock, this.onSrvData)) sock.on('data', this.onSrvData);
+    if (!directReader(sock, this.onSrvData, true)) sock.on('data', this.onSrvData);
     sock.on('end', this.onSrvEnd);
     for (const b of held) this.onSrvData(b);
     if (ended) this.onSrvEnd();

@@ -2,13 +2,26 @@
  * src/runtime/io/direct.ts on real loopback sockets: reads reach the reader,
  * EOF and errors still come through the net.Socket, writes stay in order with
  * socket.write, backpressure gives 'drain', and a socket handed back (reader
- * null) gives 'data' events again.
+ * null) gives 'data' events again. Shared reads: every socket reads into one
+ * buffer; what is kept is copied, and writes never leave libuv a pointer to it.
  */
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { once } from 'node:events';
 import { describe, test } from 'node:test';
-import { directIo, directReader, directWrite, directWriteLatin1, directWritev, pauseReads, resumeReads } from '../../src/runtime/io/direct.js';
+import { createHash } from 'node:crypto';
+import {
+  bytesOut,
+  directIo,
+  directReader,
+  directWrite,
+  directWriteLatin1,
+  directWritev,
+  isShared,
+  own,
+  pauseReads,
+  resumeReads,
+} from '../../src/runtime/io/direct.js';
 
 /** a connected pair: `a` is the client socket, `b` the accepted one (allowHalfOpen, paused like the listener's) */
 async function pair(): Promise<{ a: net.Socket; b: net.Socket; close(): void }> {
@@ -35,6 +48,20 @@ function collect(s: net.Socket): { text: () => string; ended: Promise<unknown> }
   const parts: Buffer[] = [];
   s.on('data', (d: Buffer) => parts.push(Buffer.from(d)));
   return { text: () => Buffer.concat(parts).toString('latin1'), ended: once(s, 'end') };
+}
+
+/** resolves once `cond` holds (polled; callers bound it with within) */
+function until(cond: () => boolean): Promise<void> {
+  return new Promise((r) => {
+    const t = setInterval(() => {
+      if (cond()) {
+        clearInterval(t);
+        r();
+      }
+    }, 2);
+    // a condition that never holds must not keep the process alive (within() fails the test)
+    t.unref();
+  });
 }
 
 function within<T>(p: Promise<T>, ms = 5000): Promise<T> {
@@ -159,6 +186,120 @@ describe('direct socket I/O', () => {
       await within(closed);
       assert.equal(b.destroyed, true);
       assert.match(String((error as Error | null)?.message), /^write E/);
+    } finally {
+      close();
+    }
+  });
+  test('shared reads of two sockets land in one buffer, and own() keeps a copy that later reads do not touch', async () => {
+    const p1 = await pair();
+    const p2 = await pair();
+    try {
+      let first: Buffer | null = null;
+      let kept: Buffer | null = null;
+      let second: Buffer | null = null;
+      directReader(p1.b, (d) => {
+        first = d;
+        kept = own(d);
+      }, true);
+      directReader(p2.b, (d) => (second = own(d)), true);
+      resumeReads(p1.b);
+      resumeReads(p2.b);
+      p1.a.write('AAAA');
+      await within(until(() => kept !== null));
+      p2.a.write('BBBB');
+      await within(until(() => second !== null));
+      assert.equal(isShared(first!), true);
+      assert.equal(isShared(kept!), false);
+      assert.equal(kept!.toString(), 'AAAA');
+      assert.equal(second!.toString(), 'BBBB');
+      // the raw chunk of the first read now shows the second socket's bytes
+      assert.equal(first!.toString(), 'BBBB');
+    } finally {
+      p1.close();
+      p2.close();
+    }
+  });
+
+  test('shared bytes relayed to a peer that stops reading arrive intact while other sockets keep reading', async () => {
+    // source -> (s.b shared reader) -> relay to d.b -> d.a, which is paused first
+    const s = await pair();
+    const d = await pair();
+    const noise = await pair();
+    try {
+      d.a.pause();
+      const received: Buffer[] = [];
+      let receivedLen = 0;
+      d.a.on('data', (x: Buffer) => {
+        received.push(x);
+        receivedLen += x.length;
+      });
+      let relayed = 0;
+      directReader(s.b, (x) => {
+        relayed += x.length;
+        if (!directWrite(d.b, x)) pauseReads(s.b);
+      }, true);
+      d.b.on('drain', () => resumeReads(s.b));
+      let noiseBytes = 0;
+      directReader(noise.b, (x) => (noiseBytes += x.length), true);
+      resumeReads(s.b);
+      resumeReads(noise.b);
+      // 8 MiB of a pattern that shows any overwrite (the noise is all 0xEE)
+      const total = 8 * 1024 * 1024;
+      const src = Buffer.alloc(total);
+      for (let i = 0; i < total; i += 4) src.writeUInt32LE(i, i);
+      s.a.end(src);
+      // the relay stalls on the paused peer; meanwhile the noise socket overwrites the shared buffer
+      await within(until(() => relayed > 0 && s.b.readableFlowing !== null));
+      await new Promise((r) => setTimeout(r, 100));
+      const blob = Buffer.alloc(256 * 1024, 0xee);
+      for (let i = 0; i < 8; i++) noise.a.write(blob);
+      await within(until(() => noiseBytes === 8 * blob.length));
+      d.a.resume();
+      await within(until(() => receivedLen === total), 20000);
+      const got = Buffer.concat(received);
+      assert.equal(createHash('sha1').update(got).digest('hex'), createHash('sha1').update(src).digest('hex'));
+      // bytes written with write(2) count like the others
+      assert.equal(bytesOut(d.b), total);
+    } finally {
+      s.close();
+      d.close();
+      noise.close();
+    }
+  });
+
+  test('a shared-read socket handed back with a null reader gives data events with copies', async () => {
+    const { a, b, close } = await pair();
+    try {
+      directReader(b, () => assert.fail('the old reader must not be called'), true);
+      resumeReads(b);
+      pauseReads(b);
+      directReader(b, null);
+      const data = once(b, 'data');
+      b.resume();
+      a.write('talk');
+      const [d] = (await within(data)) as [Buffer];
+      assert.equal(d.toString(), 'talk');
+      assert.equal(isShared(d), false);
+    } finally {
+      close();
+    }
+  });
+
+  test('a reader that does not take shared bytes gets copies on a socket that was read shared before', async () => {
+    const { a, b, close } = await pair();
+    try {
+      let got: Buffer | null = null;
+      directReader(b, (d) => (got = d), true);
+      resumeReads(b);
+      a.write('one');
+      await within(until(() => got !== null));
+      assert.equal(isShared(got!), true);
+      got = null;
+      directReader(b, (d) => (got = d));
+      a.write('two');
+      await within(until(() => got !== null));
+      assert.equal(isShared(got!), false);
+      assert.equal(got!.toString(), 'two');
     } finally {
       close();
     }

@@ -49,7 +49,7 @@ import { afterResponseRules, errorBytes, hasAfterResponse, httpRequestRules, htt
 import { persistHttpRequest, persistHttpResponse, type PersistTxn } from '../persist/index.js';
 import { addUniqueIdHeader, logHttpError, logHttpTxn, type StreamLog } from '../log/logger.js';
 import { stickOn, stickRawError, stickServer, stickTxnEnd } from '../stick/index.js';
-import { directReader, directWrite, directWriteLatin1, directWritev, pauseReads, resumeReads } from '../io/direct.js';
+import { bytesOut, directReader, directWrite, directWriteLatin1, directWritev, own, pauseReads, resumeReads } from '../io/direct.js';
 
 /**
  * idle: waiting for a request; head: a request head is arriving; txn: a
@@ -171,7 +171,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
 
   start(): void {
     const cli = this.cli;
-    if (!directReader(cli, this.onCliData)) cli.on('data', this.onCliData);
+    if (!directReader(cli, this.onCliData, true)) cli.on('data', this.onCliData);
     cli.on('end', this.onCliEnd);
     cli.on('error', this.onCliError);
     cli.on('close', this.onCliClose);
@@ -220,11 +220,13 @@ export class HttpSession implements TimerOwner, ConnectOwner {
         break;
     }
     this.firstRead = false;
+    // the read may lie in the shared read buffer: body ranges kept for later are copied
+    if (this.qbatch.parts.length) this.qbatch.own();
   };
 
   /** keeps client bytes for later (next pipelined request, tunnel data) and stops reading */
   private hold(chunk: Buffer): void {
-    this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
+    this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : own(chunk);
     pauseReads(this.cli);
   }
 
@@ -440,9 +442,9 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     const parts = this.qbatch.take(this.back.out.mode, dec.done, dec.trailers, this.caseReq);
     let ok = true;
     for (let i = 0; i < parts.length; i++) {
-      ok = srv.write(parts[i]);
+      ok = directWrite(srv, parts[i]);
       if (this.replay) {
-        this.replay.push(parts[i]);
+        this.replay.push(own(parts[i]));
         this.replayBytes += parts[i].length;
       }
     }
@@ -495,10 +497,13 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     switch (this.resPhase) {
       case 'head':
         this.parseResponse(chunk, 0);
+        // the read may lie in the shared read buffer: ranges not written are copied
+        if (this.rbatch.parts.length) this.rbatch.own();
         return;
       case 'body':
         this.timer.touch();
         this.forwardResBody(chunk, 0);
+        if (this.rbatch.parts.length) this.rbatch.own();
         return;
       default:
         if (this.state === 'tunnel') {
@@ -656,7 +661,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     this.replay = null;
     const t = (this.be ?? this.fe).timeouts.tunnel;
     this.timer.arm('tunnel', t || this.dataTimeout(), true);
-    if (first && first.length) this.cli.write(first);
+    if (first && first.length) this.cli.write(own(first));
     // client bytes held since the request go through now
     if (this.buf && this.srv) {
       this.srv.write(this.buf);
@@ -682,7 +687,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     if (closeCli) return this.closeClient();
     this.be = null;
     this.waitRequest();
-    if (this.slog) this.slog.next(this.cli.bytesRead - (this.buf ? this.buf.length : 0), this.cli.bytesWritten);
+    if (this.slog) this.slog.next(this.cli.bytesRead - (this.buf ? this.buf.length : 0), bytesOut(this.cli));
     resumeReads(this.cli);
     const b = this.buf;
     if (b) {
@@ -1019,7 +1024,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
   private attach(sock: net.Socket): void {
     if (this.attached === sock) return;
     if (this.attached) this.detach(this.attached);
-    if (!directReader(sock, this.onSrvData)) sock.on('data', this.onSrvData);
+    if (!directReader(sock, this.onSrvData, true)) sock.on('data', this.onSrvData);
     sock.on('end', this.onSrvEnd);
     sock.on('error', this.onSrvError);
     sock.on('close', this.onSrvClose);

@@ -16,11 +16,21 @@
  *    module emits when they are gone.
  * Pausing must go through `pauseReads`/`resumeReads` (they act on the handle).
  *
+ * Shared reads (`directReader(sock, fn, true)`): the handle reads into one
+ * buffer common to every such socket (libuv's user buffer) instead of a
+ * 64 KiB allocation per read, which costs about 1 µs with its ArrayBuffer and
+ * its later free. The bytes a shared reader gets are valid only during its
+ * call: whatever it keeps must be copied (`own`). Writes are safe: the
+ * write functions below never let libuv keep a pointer into the shared
+ * buffer (they write it with a plain write(2) and copy what the kernel did not
+ * take). Bytes written that way are counted by `bytesOut`.
+ *
  * It relies on `process.binding('stream_wrap')` (WriteWrap and the shared
  * stream state array) as found in Node 18 to 22. When that is missing or has
  * another shape, or for TLS sockets, every function falls back to the public
  * stream API. `TSHAPROXY_DIRECT_IO=0` turns it off (A/B measurements).
  */
+import { writeSync, writevSync } from 'node:fs';
 import type * as net from 'node:net';
 import { getSystemErrorName } from 'node:util';
 
@@ -50,6 +60,9 @@ interface Handle {
   writeBuffer(req: WriteReq, b: Uint8Array): number;
   writeLatin1String(req: WriteReq, s: string): number;
   writev(req: WriteReq, chunks: unknown[], allBuffers: boolean): number;
+  useUserBuffer?(b: Uint8Array): void;
+  readonly fd?: number;
+  readonly writeQueueSize?: number;
   [kState]?: DirectState;
 }
 
@@ -62,6 +75,12 @@ interface DirectState {
   orig: (this: Handle, ab: ArrayBuffer) => unknown;
   /** direct writes still queued in libuv */
   pending: number;
+  /** the handle reads into SHARED (libuv user buffer) */
+  user: boolean;
+  /** the reader takes shared bytes (else it gets copies) */
+  sharedOk: boolean;
+  /** bytes written with write(2) on the fd, which the handle's counter does not see */
+  rawOut: number;
 }
 
 const kState = Symbol('tshaproxy.direct');
@@ -88,17 +107,45 @@ const K_ASYNC = B ? B.kLastWriteWasAsync : 0;
 /** is direct I/O available in this process */
 export const directIo = B !== null;
 
+/** the read buffer of every socket in shared-read mode (64 KiB: what libuv asks for per read) */
+const SHARED = Buffer.allocUnsafeSlow(64 * 1024);
+const SHARED_AB = SHARED.buffer;
+
+/** whether `b` lies in the shared read buffer (valid only during the read callback that got it) */
+export function isShared(b: Uint8Array): boolean {
+  return b.buffer === SHARED_AB;
+}
+
+/** `b`, copied when it lies in the shared read buffer: for bytes kept after the read callback */
+export function own(b: Buffer): Buffer {
+  return b.buffer === SHARED_AB ? Buffer.from(b) : b;
+}
+
 /** the handle's onread while in direct mode (`this` is the handle) */
-function onDirectRead(this: Handle, ab: ArrayBuffer): unknown {
+function onDirectRead(this: Handle, ab: ArrayBuffer | undefined): unknown {
   const st = this[kState]!;
   const n = SB[K_NREAD];
-  if (n > 0 && st.reader !== null) {
-    if (st.sock.destroyed) return;
-    st.reader(Buffer.from(ab, SB[K_OFFSET], n));
-    return;
+  if (n > 0) {
+    if (st.user) {
+      if (st.sock.destroyed) return;
+      const chunk = Buffer.from(SHARED_AB, 0, n);
+      if (st.reader !== null) {
+        st.reader(st.sharedOk ? chunk : Buffer.from(chunk));
+        return;
+      }
+      // Node's path takes a copy ('data' events may keep it)
+      const copy = Buffer.from(chunk);
+      SB[K_OFFSET] = copy.byteOffset;
+      return st.orig.call(this, copy.buffer as ArrayBuffer);
+    }
+    if (st.reader !== null) {
+      if (st.sock.destroyed) return;
+      st.reader(Buffer.from(ab!, SB[K_OFFSET], n));
+      return;
+    }
   }
   // EOF, read errors, or no direct reader: Node's path ('end', 'error', 'data')
-  return st.orig.call(this, ab);
+  return st.orig.call(this, ab!);
 }
 
 function stateOf(sock: net.Socket): DirectState | null {
@@ -108,7 +155,7 @@ function stateOf(sock: net.Socket): DirectState | null {
   if (st) return st;
   if (B === null || (sock as { encrypted?: boolean }).encrypted || typeof h.readStart !== 'function' || typeof h.writeBuffer !== 'function')
     return null;
-  const s: DirectState = { sock, handle: h, reader: null, orig: h.onread, pending: 0 };
+  const s: DirectState = { sock, handle: h, reader: null, orig: h.onread, pending: 0, user: false, sharedOk: false, rawOut: 0 };
   h[kState] = s;
   h.onread = onDirectRead;
   return s;
@@ -116,14 +163,22 @@ function stateOf(sock: net.Socket): DirectState | null {
 
 /**
  * Sends the socket's reads to `reader` (null: back to Node's 'data' events).
- * Returns false when the socket cannot be read directly (TLS, no binding,
- * bytes already buffered by the Readable): the caller listens to 'data'.
+ * `shared`: the reader takes bytes in the shared read buffer, valid only
+ * during its call (see `own`). Returns false when the socket cannot be read
+ * directly (TLS, no binding, bytes already buffered by the Readable): the
+ * caller listens to 'data'.
  */
-export function directReader(sock: net.Socket, reader: ((b: Buffer) => void) | null): boolean {
+export function directReader(sock: net.Socket, reader: ((b: Buffer) => void) | null, shared = false): boolean {
   if (reader !== null && sock.readableLength > 0) return false;
   const st = stateOf(sock);
   if (!st) return false;
   st.reader = reader;
+  st.sharedOk = shared;
+  if (shared && !st.user && typeof st.handle.useUserBuffer === 'function' && typeof st.handle.fd === 'number' && st.handle.fd >= 0) {
+    // from now on libuv reads this socket into SHARED (one buffer for the process, not one per read)
+    st.handle.useUserBuffer(SHARED);
+    st.user = true;
+  }
   // Node's Readable must stay flowing so that EOF gives 'end' at once
   if (reader !== null) {
     if (!sock.readableFlowing) sock.resume();
@@ -133,6 +188,12 @@ export function directReader(sock: net.Socket, reader: ((b: Buffer) => void) | n
     st.handle.readStart();
   }
   return true;
+}
+
+/** bytes written to the socket, those written directly on its fd included */
+export function bytesOut(sock: { readonly bytesWritten: number }): number {
+  const st = (sock as unknown as { _handle?: Handle | null })._handle?.[kState];
+  return sock.bytesWritten + (st ? st.rawOut : 0);
 }
 
 /** stops reading (the handle itself in direct mode) */
@@ -228,10 +289,83 @@ function dispatched(st: DirectState, req: WriteReq, err: number, keep: unknown):
 
 /** writes a Buffer; false: wait for 'drain' before sending more */
 export function directWrite(sock: net.Socket, b: Buffer): boolean {
+  if (b.buffer === SHARED_AB) return writeShared(sock, b);
   const st = writerOf(sock);
   if (st === null) return sock.write(b);
   const req = newReq(st);
   return dispatched(st, req, st.handle.writeBuffer(req, b), b);
+}
+
+/**
+ * Bytes of the shared read buffer: libuv must never keep a pointer to them
+ * (the next read of any socket overwrites them). With nothing queued on the
+ * socket they go out with write(2); what the kernel does not take now is
+ * copied and queued, as is everything when writes are queued already.
+ */
+function writeShared(sock: net.Socket, b: Buffer): boolean {
+  const st = writerOf(sock);
+  if (st === null) return sock.destroyed ? false : sock.write(Buffer.from(b));
+  let n = 0;
+  if (st.pending === 0 && !st.handle.writeQueueSize) {
+    try {
+      n = writeSync(st.handle.fd!, b, 0, b.length);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') {
+        sock.destroy(e as Error);
+        return false;
+      }
+    }
+    st.rawOut += n;
+    if (n === b.length) return true;
+  }
+  const rest = Buffer.from(n ? b.subarray(n) : b);
+  const req = newReq(st);
+  return dispatched(st, req, st.handle.writeBuffer(req, rest), rest);
+}
+
+/** the same for several buffers and an optional latin1 head, in one writev(2) */
+function writevShared(sock: net.Socket, head: string | undefined, parts: readonly Buffer[]): boolean {
+  const st = writerOf(sock);
+  const list: Buffer[] = [];
+  if (head !== undefined) list.push(Buffer.from(head, 'latin1'));
+  for (let i = 0; i < parts.length; i++) list.push(parts[i]);
+  if (st === null) {
+    if (sock.destroyed) return false;
+    let ok = true;
+    sock.cork();
+    for (let i = 0; i < list.length; i++) ok = sock.write(own(list[i]));
+    sock.uncork();
+    return ok;
+  }
+  let n = 0;
+  if (st.pending === 0 && !st.handle.writeQueueSize) {
+    try {
+      n = writevSync(st.handle.fd!, list);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') {
+        sock.destroy(e as Error);
+        return false;
+      }
+    }
+    st.rawOut += n;
+  }
+  // what is left, copied into one buffer and queued
+  let total = 0;
+  for (let i = 0; i < list.length; i++) total += list[i].length;
+  if (n === total) return true;
+  const rest = Buffer.allocUnsafe(total - n);
+  let off = 0;
+  for (let i = 0; i < list.length; i++) {
+    const p = list[i];
+    if (n >= p.length) {
+      n -= p.length;
+      continue;
+    }
+    off += p.copy(rest, off, n);
+    n = 0;
+  }
+  const req = newReq(st);
+  return dispatched(st, req, st.handle.writeBuffer(req, rest), rest);
 }
 
 /** writes a string of bytes (latin1); false: wait for 'drain' */
@@ -244,6 +378,7 @@ export function directWriteLatin1(sock: net.Socket, s: string): boolean {
 
 /** writes an optional latin1 head then buffers, in one writev; false: wait for 'drain' */
 export function directWritev(sock: net.Socket, head: string | undefined, parts: readonly Buffer[]): boolean {
+  for (let i = 0; i < parts.length; i++) if (parts[i].buffer === SHARED_AB) return writevShared(sock, head, parts);
   const st = writerOf(sock);
   if (st === null) {
     let ok = true;

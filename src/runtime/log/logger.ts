@@ -7,6 +7,7 @@
  *
  * A frontend without log targets gets no StreamLog: its streams pay nothing.
  */
+import { bytesOut } from '../io/direct.js';
 import { pathOf } from '../http/forward.js';
 import { hostname } from 'node:os';
 import type { Config, Directive, Pos, Proxy } from '../../config/model.js';
@@ -609,7 +610,7 @@ export function txnBytes(s: HttpSource, sl: StreamLog, reqBody?: BodyCount, resB
     const read = s.cli.bytesRead - sl.read0;
     t.bytesIn = (sl.reqHtx || htxHeadSize(req)) + (reqBody ? htxBodySize(reqBody) : Math.max(0, read - req.headLength));
   }
-  const written = s.cli.bytesWritten - sl.written0;
+  const written = bytesOut(s.cli) - sl.written0;
   if (res && !sl.status) {
     t.status = res.status;
     t.bytesOut = (sl.resHtx || htxHeadSize(res)) + (resBody ? htxBodySize(resBody) : Math.max(0, written - wireHeadSize(res)));

@@ -4,6 +4,7 @@
  * logs: with stats on, every stream has a StreamLog). They fill the shared
  * FACTS record and count it; nothing is allocated.
  */
+import { bytesOut } from '../io/direct.js';
 import type { RtProxy } from '../model.js';
 import { FACTS, STATS, countStream, isAppletTxn, takeAppletFraming } from './counters.js';
 import type { BodyCount, HttpSource, StreamLog, TcpSource } from '../log/logger.js';
@@ -57,7 +58,7 @@ export function countHttpTxn(s: HttpSource, sl: StreamLog, beHeld: boolean, reqB
   f.bytesOut = TXN_BYTES.bytesOut;
   if (f.applet) f.bytesOut -= takeAppletFraming(sl);
   f.wireIn = s.cli.bytesRead - sl.read0;
-  f.wireOut = s.cli.bytesWritten - sl.written0;
+  f.wireOut = bytesOut(s.cli) - sl.written0;
   // a server connection seen before in this process was reused
   const sock = (s as { srv?: object | null }).srv;
   f.reused = false;
@@ -85,7 +86,7 @@ export function countHttpError(s: HttpSource, sl: StreamLog, status: number): vo
   f.bytesIn = 0;
   f.bytesOut = 0;
   f.wireIn = got;
-  f.wireOut = s.cli.bytesWritten - sl.written0;
+  f.wireOut = bytesOut(s.cli) - sl.written0;
   f.badRequest = status === 400 || status === 408;
   countStream(f);
 }

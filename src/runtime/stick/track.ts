@@ -20,6 +20,7 @@
  *    the end of each HTTP transaction (HTX sizes for heads).
  * Every update touches the entry (its expiration is pushed back).
  */
+import { bytesOut } from '../io/direct.js';
 import type net from 'node:net';
 import type { HttpMessage } from '../http/h1/message.js';
 import { htxHeadSize } from '../log/logger.js';
@@ -139,7 +140,7 @@ export class ConnStick {
     } else if (h.cli) {
       // an HTTP transaction's bytes count from its request head
       this.in0 = h.cli.bytesRead - (h.req ? h.req.headLength : 0);
-      this.out0 = h.cli.bytesWritten;
+      this.out0 = bytesOut(h.cli);
     }
   }
 
@@ -318,9 +319,9 @@ export function httpBytes(c: ConnStick, h: HostLike, now: number, reqHtx?: numbe
   const cli = h.cli;
   if (!cli) return;
   const read = cli.bytesRead - c.in0;
-  const written = cli.bytesWritten - c.out0;
+  const written = bytesOut(cli) - c.out0;
   c.in0 = cli.bytesRead;
-  c.out0 = cli.bytesWritten;
+  c.out0 = bytesOut(cli);
   const req = h.req;
   const res = h.res;
   const reply = c.reply;

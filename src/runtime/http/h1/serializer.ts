@@ -15,6 +15,7 @@
  * h1_set_srv_conn_mode; the head writers return strings holding bytes
  * (write them with the 'latin1' encoding).
  */
+import { own } from '../../io/direct.js';
 import { CHARS, C_LWS, eqi } from './chars.js';
 import { cleanConnection, forEachToken, parseContentLength, valueEnd } from './parser.js';
 import type { HeaderList, HttpMessage } from './message.js';
@@ -401,6 +402,12 @@ export class BodyBatch {
       this.parts.push(buf.subarray(start, end));
       this.bytes += end - start;
     }
+  }
+
+  /** copies the ranges that lie in the shared read buffer (io/direct.ts), to keep them past the read */
+  own(): void {
+    const p = this.parts;
+    for (let i = 0; i < p.length; i++) p[i] = own(p[i]);
   }
 
   /**
