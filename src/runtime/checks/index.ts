@@ -277,6 +277,18 @@ class ChecksManager implements ChecksHandle {
       dequeue(s);
       xferred = waiting - be.queue.filter((p) => p.waiting).length;
     }
+    // a DOWN is reported once this loop turn's I/O callbacks ran: a connection to
+    // the dead server refused in the same turn as the check is then released,
+    // as HAProxy (whose connect() fails at once on a refused port) never counts it
+    if (!up) {
+      setImmediate(() => this.report(s, up, cause, before, xferred));
+      return;
+    }
+    this.report(s, up, cause, before, xferred);
+  }
+
+  private report(s: RtServer, up: boolean, cause: Cause, before: { act: number; bck: number }, xferred: number): void {
+    const be = s.backend;
     const after = usable(be);
     let msg = `${s.backup ? 'Backup ' : ''}Server ${be.name}/${s.name} is ${up ? 'UP' : 'DOWN'}`;
     if ('via' in cause) msg += ` via ${cause.via.backend.name}/${cause.via.name}`;
