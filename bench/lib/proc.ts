@@ -5,6 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { availableParallelism } from 'node:os';
 
 /** Cores used: the proxy under test on one, the load generator and the origin on the other. */
@@ -166,9 +167,10 @@ export function lastLine(s: string): string {
  * One HTTP/1.1 request through the port (bounded); null when a 200 came back,
  * else why not. Tells "listens but does not serve" apart from "serves".
  */
-export function probeHttp(port: number, path = '/', timeoutMs = 3000): Promise<string | null> {
+export function probeHttp(port: number, path = '/', timeoutMs = 3000, tls = false): Promise<string | null> {
   return new Promise((resolve) => {
-    const s = connect({ port, host: '127.0.0.1' });
+    // (the bench's certificate is self-signed)
+    const s = tls ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : connect({ port, host: '127.0.0.1' });
     let got = '';
     const done = (why: string | null) => {
       clearTimeout(t);
@@ -176,7 +178,7 @@ export function probeHttp(port: number, path = '/', timeoutMs = 3000): Promise<s
       resolve(why);
     };
     const t = setTimeout(() => done(got ? `incomplete answer: ${JSON.stringify(got.slice(0, 60))}` : `no answer within ${timeoutMs} ms`), timeoutMs);
-    s.once('connect', () => s.write(`GET ${path} HTTP/1.1\r\nHost: bench.local\r\nConnection: close\r\n\r\n`));
+    s.once(tls ? 'secureConnect' : 'connect', () => s.write(`GET ${path} HTTP/1.1\r\nHost: bench.local\r\nConnection: close\r\n\r\n`));
     s.on('data', (b) => {
       got += b.toString('latin1');
       if (got.includes('\r\n')) {

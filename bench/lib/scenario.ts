@@ -5,7 +5,8 @@
  */
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Mode } from './configs.js';
+import { proxyConfig, type Mode } from './configs.js';
+import { benchCertificate } from './tls.js';
 import type { Origin } from './origin.js';
 import { rssMiB, type Pinning } from './proc.js';
 import { runWrk, totalErrors, type WrkResult } from './wrk.js';
@@ -132,6 +133,8 @@ export interface TrafficSpec {
   sameDirectAs?: string;
   /** a config for tshaproxy/haproxy other than the one-backend default */
   config?: (ctx: Context, port: number) => string;
+  /** clients speak TLS to the proxy (bench/lib/tls.ts makes the certificate); the origin stays plain */
+  tls?: boolean;
 }
 
 /** A run whose errors exceed this share of its requests does not count. */
@@ -164,6 +167,16 @@ async function runTraffic(spec: TrafficSpec, ctx: Context): Promise<Row[]> {
     return [...rows.values()];
   }
   const dir = mkdtempSync(join(ctx.dir, `${spec.name}-`));
+  let config = spec.config ? (port: number) => spec.config!(ctx, port) : undefined;
+  if (spec.tls) {
+    const crt = benchCertificate(dir);
+    if (typeof crt !== 'string') {
+      for (const r of rows.values()) Object.assign(r, { status: 'n/a', reason: crt.why });
+      ctx.log(`${spec.name}: n/a: ${crt.why}`);
+      return [...rows.values()];
+    }
+    config ??= (port) => proxyConfig({ mode: spec.mode, port, originPort: origin.port, maxconn: 5000, crt });
+  }
   ctx.log(`${spec.name}: starting ${names.join(', ')}`);
   const running: Running[] = await Promise.all(
     names.map((n) =>
@@ -173,7 +186,8 @@ async function runTraffic(spec: TrafficSpec, ctx: Context): Promise<Row[]> {
         dir,
         core: ctx.pin.proxy,
         maxconn: 5000,
-        config: spec.config ? (port) => spec.config!(ctx, port) : undefined,
+        config,
+        tls: spec.tls,
         profDir: n === 'tshaproxy' ? ctx.profDir : undefined,
       }),
     ),
@@ -189,7 +203,7 @@ async function runTraffic(spec: TrafficSpec, ctx: Context): Promise<Row[]> {
       }
     }
     const wrkFor = (s: Running, durationS: number) =>
-      runWrk({ url: `http://127.0.0.1:${s.port}${spec.path}`, connections: spec.connections, durationS, headers: spec.headers, core: ctx.pin.load, dir });
+      runWrk({ url: `${spec.tls ? 'https' : 'http'}://127.0.0.1:${s.port}${spec.path}`, connections: spec.connections, durationS, headers: spec.headers, core: ctx.pin.load, dir });
     // warm-up (JIT, pools, caches), not counted
     if (ctx.warmupS > 0) {
       for (const s of alive()) await wrkFor(s, ctx.warmupS).catch(() => undefined);

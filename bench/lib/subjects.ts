@@ -46,6 +46,8 @@ export interface StartOptions {
   startTimeoutMs?: number;
   /** path the probe request asks for */
   probePath?: string;
+  /** the listener speaks TLS (the probe too) */
+  tls?: boolean;
   /** extra headers are not needed for the probe; Host matters for the rules config */
 }
 
@@ -107,7 +109,7 @@ export async function startSubject(name: SubjectName, o: StartOptions): Promise<
   const stop = () => child.stop();
   let failure = await waitPort(port, child, o.startTimeoutMs ?? 10000);
   if (!failure) {
-    const why = await probeHttp(port, o.probePath ?? '/');
+    const why = await probeHttp(port, o.probePath ?? '/', 3000, o.tls);
     if (why) failure = `does not serve: ${why}`;
   }
   if (failure) await stop();

@@ -35,3 +35,28 @@ export const large = trafficScenario({
   primary: 'mibps',
   goals: [{ vs: 'haproxy', op: '>=', ratio: 0.7 }],
 });
+
+export const tlsClose = trafficScenario({
+  name: 'tls-close',
+  title: 'HTTPS, a new TLS connection per request (ECDSA P-256 certificate)',
+  mode: 'http',
+  path: PATHS.small,
+  headers: ['Connection: close'],
+  connections: 50,
+  primary: 'rps',
+  goals: [],
+  tls: true,
+  subjects: ['tshaproxy', 'haproxy'],
+});
+
+export const tlsKeepalive = trafficScenario({
+  name: 'tls-keepalive',
+  title: 'HTTPS keep-alive, small response',
+  mode: 'http',
+  path: PATHS.small,
+  connections: 50,
+  primary: 'rps',
+  goals: [],
+  tls: true,
+  subjects: ['tshaproxy', 'haproxy'],
+});

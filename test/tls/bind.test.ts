@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import type net from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { freePorts, sleep } from '../harness/procs.js';
 import { run, subjects, type Run } from '../checks/lib.js';
@@ -177,6 +178,40 @@ describe('TLS on bind lines', { skip: !pki && 'openssl is not installed' }, () =
         assert.match(none.error ?? '', /certificate required/);
         const bad = await tlsExchange(p[5], { servername: 'a.example', cert: pki!.stranger, send: GET });
         assert.equal(bad.data, '');
+      });
+
+      it('session tickets: two after a full TLS 1.3 handshake, a new one after each resumption, so every later connection resumes', async () => {
+        // one connection: whether it resumed, and the tickets the server sent
+        const connect = (session?: Buffer) =>
+          new Promise<{ reused: boolean; tickets: Buffer[] }>((resolve, reject) => {
+            const s = tlsConnect({ port: p[1], host: '127.0.0.1', servername: 'a.example', rejectUnauthorized: false, session });
+            const tickets: Buffer[] = [];
+            let reused = false;
+            const t = setTimeout(() => {
+              s.destroy();
+              reject(new Error('no answer in 3 s'));
+            }, 3000);
+            s.on('session', (x: Buffer) => tickets.push(x));
+            s.on('secureConnect', () => {
+              reused = s.isSessionReused();
+              s.write(GET);
+            });
+            s.on('data', () => {});
+            s.on('error', () => {});
+            s.on('close', () => {
+              clearTimeout(t);
+              resolve({ reused, tickets });
+            });
+          });
+        let session: Buffer | undefined;
+        const seen: string[] = [];
+        for (let i = 0; i < 4; i++) {
+          const c = await connect(session);
+          seen.push(`${c.reused ? 'resumed' : 'full'}:${c.tickets.length}`);
+          // a client that uses each ticket once (as OpenSSL's do) takes the newest
+          if (c.tickets.length) session = c.tickets[c.tickets.length - 1];
+        }
+        assert.deepEqual(seen, ['full:2', 'resumed:1', 'resumed:1', 'resumed:1']);
       });
 
       it('timeout client bounds the handshake: a silent client is closed after it', async () => {

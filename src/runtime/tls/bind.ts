@@ -10,6 +10,7 @@
  * raw socket; failures and `timeout client` end the connection with
  * HAProxy's embryonic-session log line.
  */
+import { constants } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type net from 'node:net';
 import tls from 'node:tls';
@@ -22,6 +23,7 @@ import { LOG_ERR, LOG_INFO } from '../log/syslog.js';
 import { HELLO_MORE, HELLO_OTHER, parseHello, type HelloInfo } from './hello.js';
 import { loadCrt, loadCrtList, type CertEntry } from './pem.js';
 import { globalArgs, nodeCiphers, tlsParams, withBase, type TlsParams } from './settings.js';
+import { newTicketKeys, renewTickets } from './tickets.js';
 import { markAccepted, resettable } from './view.js';
 
 /** one certificate ready to serve */
@@ -92,6 +94,8 @@ export class BindTls {
       if (c.kind === 'crt') entries.push(...loadCrt(withBase(c.path, crtBase), delExt));
       else entries.push(...loadCrtList(c.path, crtBase, delExt));
     }
+    // one ticket key set per bind line, shared by its certificates (as OpenSSL's keys of HAProxy's bind context)
+    const keys = newTicketKeys();
     for (const e of entries) {
       const params = tlsParams('bind', o, config, e.opts);
       const verify = (params.verify ?? 'none') as Served['verify'];
@@ -108,6 +112,7 @@ export class BindTls {
         secureOptions: params.secureOptions,
         dhparam: e.dh ?? 'auto',
       });
+      if (!((params.secureOptions ?? 0) & constants.SSL_OP_NO_TICKET)) renewTickets(ctx, keys);
       // HTTP/2 is not spoken by the HTTP engine: an HTTP frontend never agrees to h2
       const alpn = params.alpn && fe.mode === 'http' ? params.alpn.filter((p) => p !== 'h2') : params.alpn;
       const s: Served = { entry: e, ctx, params, alpn, verify };
