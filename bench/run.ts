@@ -16,6 +16,7 @@ import { formatProfile, readProfileDir, summariseProfile, type ProfileSummary } 
 import type { Context, Row, Scenario } from './lib/scenario.js';
 import { root, SUBJECTS, type SubjectName } from './lib/subjects.js';
 import { scenarios } from './scenarios/index.js';
+import { ensureTools } from './lib/tools.js';
 
 export { generateBigConfig } from './lib/configs.js';
 
@@ -176,6 +177,7 @@ export async function main(argv: string[]): Promise<number> {
   const pin = choosePinning();
   const nofile = childNofile();
   const log = (m: string) => process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(3)}s] ${m}\n`);
+  ensureTools(log);
   // --quick leaves out the net pipe (a reference, not a goal) to stay under 2 minutes
   const subjects = new Set<SubjectName>(o.prof ? ['tshaproxy'] : (o.subjects ?? SUBJECTS.filter((s) => !o.quick || s !== 'net-pipe')));
   const ctx: Context = {
