@@ -29,6 +29,32 @@ function bytes(n: number, seed: number): Buffer {
 }
 
 /**
+ * The body of the message whose head ends at `e` (the index of its CRLFCRLF
+ * in `buf`): Content-Length or chunked (no extensions, no trailers: what
+ * these tests send); null while incomplete. `used`: bytes of the whole message.
+ */
+function takeBody(buf: Buffer, e: number): { body: Buffer; used: number } | null {
+  const head = buf.subarray(0, e).toString('latin1');
+  if (/\r\ntransfer-encoding: *chunked/i.test(head)) {
+    const parts: Buffer[] = [];
+    let p = e + 4;
+    for (;;) {
+      const le = buf.indexOf('\r\n', p);
+      if (le < 0) return null;
+      const size = parseInt(buf.subarray(p, le).toString('latin1'), 16);
+      if (buf.length < le + 2 + size + 2) return null;
+      if (size === 0) return { body: Buffer.concat(parts), used: le + 4 };
+      parts.push(buf.subarray(le + 2, le + 2 + size));
+      p = le + 2 + size + 2;
+    }
+  }
+  const cl = /\r\ncontent-length: *(\d+)/i.exec(head);
+  const n = cl ? Number(cl[1]) : 0;
+  if (buf.length < e + 4 + n) return null;
+  return { body: Buffer.from(buf.subarray(e + 4, e + 4 + n)), used: e + 4 + n };
+}
+
+/**
  * An origin that answers each request with its body echoed, framed as the
  * request asks in `x-frame` (length or chunked), written in pieces.
  */
@@ -42,33 +68,9 @@ function echoServer(port: number): Promise<net.Server> {
         const e = buf.indexOf('\r\n\r\n');
         if (e < 0) return;
         const head = buf.subarray(0, e).toString('latin1');
-        const cl = /\r\ncontent-length: *(\d+)/i.exec(head);
-        const chunked = /\r\ntransfer-encoding: *chunked/i.test(head);
-        let body: Buffer;
-        let used: number;
-        if (chunked) {
-          // decode chunks (no extensions, no trailers from our clients)
-          const parts: Buffer[] = [];
-          let p = e + 4;
-          for (;;) {
-            const le = buf.indexOf('\r\n', p);
-            if (le < 0) return;
-            const size = parseInt(buf.subarray(p, le).toString('latin1'), 16);
-            if (buf.length < le + 2 + size + 2) return;
-            if (size === 0) {
-              used = le + 4;
-              break;
-            }
-            parts.push(buf.subarray(le + 2, le + 2 + size));
-            p = le + 2 + size + 2;
-          }
-          body = Buffer.concat(parts);
-        } else {
-          const n = cl ? Number(cl[1]) : 0;
-          if (buf.length < e + 4 + n) return;
-          body = Buffer.from(buf.subarray(e + 4, e + 4 + n));
-          used = e + 4 + n;
-        }
+        const m = takeBody(buf, e);
+        if (!m) return;
+        const { body, used } = m;
         buf = buf.subarray(used);
         const frame = /\r\nx-frame: *(\w+)/i.exec(head)?.[1] ?? 'length';
         if (frame === 'chunked') {
@@ -117,32 +119,9 @@ class ResponseReader {
     while (this.waiters.length) {
       const e = this.buf.indexOf('\r\n\r\n');
       if (e < 0) return;
-      const head = this.buf.subarray(0, e).toString('latin1');
-      const cl = /\r\ncontent-length: *(\d+)/i.exec(head);
-      let body: Buffer;
-      let used: number;
-      if (cl) {
-        const n = Number(cl[1]);
-        if (this.buf.length < e + 4 + n) return;
-        body = Buffer.from(this.buf.subarray(e + 4, e + 4 + n));
-        used = e + 4 + n;
-      } else {
-        const parts: Buffer[] = [];
-        let p = e + 4;
-        for (;;) {
-          const le = this.buf.indexOf('\r\n', p);
-          if (le < 0) return;
-          const size = parseInt(this.buf.subarray(p, le).toString('latin1'), 16);
-          if (this.buf.length < le + 2 + size + 2) return;
-          if (size === 0) {
-            used = le + 4;
-            break;
-          }
-          parts.push(this.buf.subarray(le + 2, le + 2 + size));
-          p = le + 2 + size + 2;
-        }
-        body = Buffer.concat(parts);
-      }
+      const m = takeBody(this.buf, e);
+      if (!m) return;
+      const { body, used } = m;
       this.buf = this.buf.subarray(used);
       this.waiters.shift()!(body);
     }
