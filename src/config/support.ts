@@ -68,6 +68,8 @@ export function bindOptionsNotHonoured(options: Iterable<string>, values?: Map<s
   for (const o of options) if (!honouredBindOptions.has(o)) out.push(o);
   // ALPN is answered, but an HTTP frontend never agrees to h2: no HTTP/2 engine
   if (http && values?.get('alpn')?.[0]?.split(',').includes('h2')) out.push('alpn h2');
+  // tickets are off as asked, but HAProxy then resumes sessions from its session cache, which tshaproxy has not
+  if (values?.has('no-tls-tickets')) out.push('no-tls-tickets (resumption from the session cache)');
   return out;
 }
 

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderCheck } from '../../src/cli/check-output.js';
-import { isHonoured } from '../../src/config/support.js';
+import { bindOptionsNotHonoured, isHonoured } from '../../src/config/support.js';
 import { checkInDir } from '../helpers.js';
 
 const problems = (lines: string[]) => lines.filter((l) => /^(alert|warning): (parsing|Parsing|\[)/.test(l));
@@ -146,6 +146,13 @@ test('in default mode each keyword not honoured yet is said once, with how many 
   assert.deepEqual(notes, expected);
   const strict = await checkInDir('frontend f\n  bind :8080\n  timeout client 1s\n  acl a path /a\n');
   assert.deepEqual(strict.lines.filter((l) => l.includes('not honoured')), []);
+});
+
+test('no-tls-tickets gets a note: HAProxy then resumes sessions from its cache, which tshaproxy has not', () => {
+  const opts = new Map<string, string[]>([['ssl', []], ['crt', ['x.pem']], ['no-tls-tickets', []]]);
+  assert.deepEqual(bindOptionsNotHonoured(opts.keys(), opts, true), ['no-tls-tickets (resumption from the session cache)']);
+  const plain = new Map<string, string[]>([['ssl', []], ['crt', ['x.pem']]]);
+  assert.deepEqual(bindOptionsNotHonoured(plain.keys(), plain, true), []);
 });
 
 test('servers, binds, rules, ACLs and conditions keep their file, line and column', async () => {
