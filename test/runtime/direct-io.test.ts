@@ -4,6 +4,8 @@
  * socket.write, backpressure gives 'drain', and a socket handed back (reader
  * null) gives 'data' events again. Shared reads: every socket reads into one
  * buffer; what is kept is copied, and writes never leave libuv a pointer to it.
+ * Write batching: small writes wait for the end of the loop turn, and every
+ * other way out of the socket (write, end, destroy, reset) sends them first.
  */
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
@@ -300,6 +302,125 @@ describe('direct socket I/O', () => {
       await within(until(() => got !== null));
       assert.equal(isShared(got!), false);
       assert.equal(got!.toString(), 'two');
+    } finally {
+      close();
+    }
+  });
+
+  test('small writes wait for the end of the loop turn and leave together, counted by bytesOut at once', async () => {
+    const { a, b, close } = await pair();
+    try {
+      const rx = collect(a);
+      const before = bytesOut(b);
+      directWriteLatin1(b, 'head,');
+      directWrite(b, Buffer.from('body,'));
+      directWritev(b, 'h2,', [Buffer.from('b2')]);
+      // nothing reached the kernel yet, but the log phase sees the bytes
+      assert.equal(b.bytesWritten, before);
+      assert.equal(bytesOut(b) - before, 'head,body,h2,b2'.length);
+      await new Promise((r) => setImmediate(r));
+      assert.equal(b.bytesWritten - before, 'head,body,h2,b2'.length);
+      b.end();
+      await within(rx.ended);
+      assert.equal(rx.text(), 'head,body,h2,b2');
+    } finally {
+      close();
+    }
+  });
+
+  test('end() and destroy() right after batched writes still deliver the batched bytes first', async () => {
+    for (const how of ['end', 'destroy'] as const) {
+      const { a, b, close } = await pair();
+      try {
+        const parts: Buffer[] = [];
+        a.on('data', (d: Buffer) => parts.push(Buffer.from(d)));
+        const done = new Promise((r) => {
+          a.once('end', r);
+          a.once('close', r);
+        });
+        directWriteLatin1(b, 'HTTP/1.1 200 OK\r\n\r\n');
+        directWrite(b, Buffer.from('bye'));
+        if (how === 'end') b.end();
+        else b.destroy();
+        await within(done);
+        assert.equal(Buffer.concat(parts).toString(), 'HTTP/1.1 200 OK\r\n\r\nbye', how);
+      } finally {
+        close();
+      }
+    }
+  });
+
+  test('a shared-buffer or large write after batched ones goes out behind them', async () => {
+    const { a, b, close } = await pair();
+    try {
+      const rx = collect(a);
+      const { a: c, b: d, close: close2 } = await pair();
+      try {
+        // d reads into the shared buffer and relays to b at once, behind b's batch
+        directReader(
+          d,
+          (chunk) => {
+            directWrite(b, chunk);
+            directWrite(b, Buffer.alloc(20 * 1024, 0x7a));
+            b.end();
+          },
+          true,
+        );
+        resumeReads(d);
+        directWriteLatin1(b, 'first,');
+        c.write('shared,');
+        await within(rx.ended);
+        assert.equal(rx.text(), 'first,shared,' + 'z'.repeat(20 * 1024));
+      } finally {
+        close2();
+      }
+    } finally {
+      close();
+    }
+  });
+
+  test('batched writes to a peer that stops reading end in false and drain, and every byte arrives', async () => {
+    const { a, b, close } = await pair();
+    try {
+      a.pause();
+      const chunk = Buffer.alloc(4096, 0x62);
+      let writes = 0;
+      let ok = true;
+      let drains = 0;
+      b.on('drain', () => drains++);
+      // one small write per loop turn, as a keep-alive exchange makes them; bounded
+      while (ok && writes < 100_000) {
+        ok = directWrite(b, chunk);
+        writes++;
+        await new Promise((r) => setImmediate(r));
+      }
+      assert.equal(ok, false);
+      assert.equal(drains, 0);
+      let received = 0;
+      a.on('data', (d: Buffer) => (received += d.length));
+      const drained = once(b, 'drain');
+      a.resume();
+      await within(drained);
+      b.end();
+      await within(once(a, 'end'));
+      assert.equal(received, writes * chunk.length);
+    } finally {
+      close();
+    }
+  });
+
+  test('no drain event comes after writes that all returned true', async () => {
+    const { a, b, close } = await pair();
+    try {
+      const rx = collect(a);
+      let drains = 0;
+      b.on('drain', () => drains++);
+      for (let i = 0; i < 50; i++) assert.equal(directWrite(b, Buffer.from(`${i},`)), true);
+      await new Promise((r) => setTimeout(r, 20));
+      b.end();
+      await within(rx.ended);
+      assert.equal(drains, 0);
+      assert.equal(rx.text().split(',').length, 51);
     } finally {
       close();
     }

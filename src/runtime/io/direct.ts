@@ -25,6 +25,22 @@
  * buffer (they write it with a plain write(2) and copy what the kernel did not
  * take). Bytes written that way are counted by `bytesOut`.
  *
+ * Write batching: a small write (a head, a short reply) on a socket with
+ * nothing queued waits until the I/O callbacks of the current loop turn are
+ * done, then every socket's batch goes out (one write or writev each, from a
+ * setImmediate). A peer process is then woken once for a burst of requests
+ * instead of once per request: on the 2-core bench machine that is the
+ * kernel's costliest step after the TCP send itself (the wakeup of a sleeping
+ * wrk or nginx) and keep-alive goes about 7% faster for 7% less CPU per
+ * request. HAProxy batches the same way (all events of a poll, then the
+ * tasks). Order is kept: any other write, shutdown, close or reset on the
+ * handle (Node's own `socket.write`, `end`, `destroy`, `resetAndDestroy`)
+ * sends the batch first, as do the direct writes that cannot wait (shared
+ * bytes, large buffers). A batched write returns true; if its flush finds
+ * the kernel queue full, the next write returns false and 'drain' follows,
+ * so backpressure lags by one write of at most BATCH_MAX bytes.
+ * `TSHAPROXY_WRITE_BATCH=0` turns it off.
+ *
  * It relies on `process.binding('stream_wrap')` (WriteWrap and the shared
  * stream state array) as found in Node 18 to 22. When that is missing or has
  * another shape, or for TLS sockets, every function falls back to the public
@@ -66,6 +82,10 @@ interface Handle {
   [kState]?: DirectState;
 }
 
+/** the handle methods that flush a pending batch first (Node's writes, shutdown and close) */
+const GUARDED = ['writeBuffer', 'writev', 'writeLatin1String', 'writeUtf8String', 'writeAsciiString', 'writeUcs2String', 'shutdown', 'close', 'reset'] as const;
+type HandleFn = (this: Handle, ...args: unknown[]) => unknown;
+
 interface DirectState {
   sock: net.Socket;
   handle: Handle;
@@ -81,6 +101,13 @@ interface DirectState {
   sharedOk: boolean;
   /** bytes written with write(2) on the fd, which the handle's counter does not see */
   rawOut: number;
+  /** small writes waiting for the end of the loop turn's I/O callbacks (Buffers and latin1 strings) */
+  batch: (Buffer | string)[];
+  batchBytes: number;
+  /** a write returned false: 'drain' is due when the queue empties */
+  needDrain: boolean;
+  /** the handle's prototype: its own methods (the instance's are guarded) */
+  proto: Handle;
 }
 
 const kState = Symbol('tshaproxy.direct');
@@ -103,6 +130,13 @@ const SB = B ? B.streamBaseState : new Int32Array(4);
 const K_NREAD = B ? B.kReadBytesOrError : 0;
 const K_OFFSET = B ? B.kArrayBufferOffset : 0;
 const K_ASYNC = B ? B.kLastWriteWasAsync : 0;
+
+const BATCH = process.env.TSHAPROXY_WRITE_BATCH !== '0';
+/** larger writes go out at once (they carry data, not requests to wake a peer for) */
+const BATCH_MAX = 16 * 1024;
+/** sockets with a batch, flushed by one setImmediate per loop turn */
+const dirty: DirectState[] = [];
+let flushing = false;
 
 /** is direct I/O available in this process */
 export const directIo = B !== null;
@@ -155,10 +189,97 @@ function stateOf(sock: net.Socket): DirectState | null {
   if (st) return st;
   if (B === null || (sock as { encrypted?: boolean }).encrypted || typeof h.readStart !== 'function' || typeof h.writeBuffer !== 'function')
     return null;
-  const s: DirectState = { sock, handle: h, reader: null, orig: h.onread, pending: 0, user: false, sharedOk: false, rawOut: 0 };
+  const proto = Object.getPrototypeOf(h) as Handle;
+  const methods = proto as unknown as Record<string, unknown>;
+  const s: DirectState = {
+    sock,
+    handle: h,
+    reader: null,
+    orig: h.onread,
+    pending: 0,
+    user: false,
+    sharedOk: false,
+    rawOut: 0,
+    batch: [],
+    batchBytes: 0,
+    needDrain: false,
+    proto,
+  };
   h[kState] = s;
   h.onread = onDirectRead;
+  if (BATCH) for (const m of GUARDED) if (typeof methods[m] === 'function') (h as unknown as Record<string, HandleFn>)[m] = GUARDS[m];
   return s;
+}
+
+function guard(m: (typeof GUARDED)[number]): HandleFn {
+  return function (this: Handle, ...args: unknown[]): unknown {
+    const st = this[kState]!;
+    if (st.batch.length) flushBatch(st);
+    return (st.proto as unknown as Record<string, HandleFn>)[m].apply(this, args);
+  };
+}
+const GUARDS = Object.fromEntries(GUARDED.map((m) => [m, guard(m)])) as Record<(typeof GUARDED)[number], HandleFn>;
+
+/** queues a small write for the end of the loop turn */
+function enqueue(st: DirectState, x: Buffer | string, len: number): boolean {
+  if (st.batch.length === 0) {
+    dirty.push(st);
+    if (!flushing) {
+      flushing = true;
+      setImmediate(flushAll);
+    }
+  }
+  st.batch.push(x);
+  st.batchBytes += len;
+  return true;
+}
+
+/** whether a write of `len` bytes may wait in the batch */
+function batchable(st: DirectState, len: number): boolean {
+  return BATCH && st.pending === 0 && st.batchBytes + len <= BATCH_MAX;
+}
+
+function flushAll(): void {
+  // a flush may queue more (an error handler answering): the loop picks those up too
+  for (let i = 0; i < dirty.length; i++) if (dirty[i].batch.length) flushBatch(dirty[i]);
+  dirty.length = 0;
+  flushing = false;
+}
+
+/**
+ * sends a socket's batch now, with the handle's own methods. Its writers were
+ * told true: if the kernel does not take it all, the next write says false
+ * (and gets its 'drain'), but no 'drain' is due for this one.
+ */
+function flushBatch(st: DirectState): void {
+  const nd = st.needDrain;
+  flushItems(st);
+  st.needDrain = nd;
+}
+
+function flushItems(st: DirectState): void {
+  const items = st.batch;
+  const n = items.length;
+  st.batchBytes = 0;
+  const h = st.handle;
+  const req = newReq(st);
+  if (n === 1) {
+    const x = items[0];
+    items.length = 0;
+    const err = typeof x === 'string' ? st.proto.writeLatin1String.call(h, req, x) : st.proto.writeBuffer.call(h, req, x);
+    dispatched(st, req, err, x);
+    return;
+  }
+  let allBuffers = true;
+  for (let i = 0; i < n; i++) if (typeof items[i] === 'string') allBuffers = false;
+  let chunks: unknown[];
+  if (allBuffers) chunks = items.slice();
+  else {
+    chunks = [];
+    for (let i = 0; i < n; i++) chunks.push(items[i], typeof items[i] === 'string' ? 'latin1' : 'buffer');
+  }
+  items.length = 0;
+  dispatched(st, req, st.proto.writev.call(h, req, chunks, allBuffers), chunks);
 }
 
 /**
@@ -193,7 +314,7 @@ export function directReader(sock: net.Socket, reader: ((b: Buffer) => void) | n
 /** bytes written to the socket, those written directly on its fd included */
 export function bytesOut(sock: { readonly bytesWritten: number }): number {
   const st = (sock as unknown as { _handle?: Handle | null })._handle?.[kState];
-  return sock.bytesWritten + (st ? st.rawOut : 0);
+  return sock.bytesWritten + (st ? st.rawOut + st.batchBytes : 0);
 }
 
 /** stops reading (the handle itself in direct mode) */
@@ -235,7 +356,10 @@ function onDirectWriteDone(this: WriteReq, status: number): void {
     sock.destroy(errnoError(status, 'write'));
     return;
   }
-  if (st.pending === 0) sock.emit('drain');
+  if (st.pending === 0 && st.needDrain) {
+    st.needDrain = false;
+    sock.emit('drain');
+  }
 }
 
 function errnoError(err: number, syscall: string): Error {
@@ -282,6 +406,7 @@ function dispatched(st: DirectState, req: WriteReq, err: number, keep: unknown):
     req.async = true;
     req.buffer = keep;
     st.pending++;
+    st.needDrain = true;
     return false;
   }
   return true;
@@ -292,8 +417,10 @@ export function directWrite(sock: net.Socket, b: Buffer): boolean {
   if (b.buffer === SHARED_AB) return writeShared(sock, b);
   const st = writerOf(sock);
   if (st === null) return sock.write(b);
+  if (batchable(st, b.length)) return enqueue(st, b, b.length);
+  if (st.batch.length) flushBatch(st);
   const req = newReq(st);
-  return dispatched(st, req, st.handle.writeBuffer(req, b), b);
+  return dispatched(st, req, st.proto.writeBuffer.call(st.handle, req, b), b);
 }
 
 /**
@@ -305,6 +432,7 @@ export function directWrite(sock: net.Socket, b: Buffer): boolean {
 function writeShared(sock: net.Socket, b: Buffer): boolean {
   const st = writerOf(sock);
   if (st === null) return sock.destroyed ? false : sock.write(Buffer.from(b));
+  if (st.batch.length) flushBatch(st);
   let n = 0;
   if (st.pending === 0 && !st.handle.writeQueueSize) {
     try {
@@ -320,7 +448,7 @@ function writeShared(sock: net.Socket, b: Buffer): boolean {
   }
   const rest = Buffer.from(n ? b.subarray(n) : b);
   const req = newReq(st);
-  return dispatched(st, req, st.handle.writeBuffer(req, rest), rest);
+  return dispatched(st, req, st.proto.writeBuffer.call(st.handle, req, rest), rest);
 }
 
 /** the same for several buffers and an optional latin1 head, in one writev(2) */
@@ -337,6 +465,7 @@ function writevShared(sock: net.Socket, head: string | undefined, parts: readonl
     sock.uncork();
     return ok;
   }
+  if (st.batch.length) flushBatch(st);
   let n = 0;
   if (st.pending === 0 && !st.handle.writeQueueSize) {
     try {
@@ -365,15 +494,17 @@ function writevShared(sock: net.Socket, head: string | undefined, parts: readonl
     n = 0;
   }
   const req = newReq(st);
-  return dispatched(st, req, st.handle.writeBuffer(req, rest), rest);
+  return dispatched(st, req, st.proto.writeBuffer.call(st.handle, req, rest), rest);
 }
 
 /** writes a string of bytes (latin1); false: wait for 'drain' */
 export function directWriteLatin1(sock: net.Socket, s: string): boolean {
   const st = writerOf(sock);
   if (st === null) return sock.write(s, 'latin1');
+  if (batchable(st, s.length)) return enqueue(st, s, s.length);
+  if (st.batch.length) flushBatch(st);
   const req = newReq(st);
-  return dispatched(st, req, st.handle.writeLatin1String(req, s), null);
+  return dispatched(st, req, st.proto.writeLatin1String.call(st.handle, req, s), null);
 }
 
 /** writes an optional latin1 head then buffers, in one writev; false: wait for 'drain' */
@@ -388,13 +519,23 @@ export function directWritev(sock: net.Socket, head: string | undefined, parts: 
     sock.uncork();
     return ok;
   }
+  if (BATCH) {
+    let len = head === undefined ? 0 : head.length;
+    for (let i = 0; i < parts.length; i++) len += parts[i].length;
+    if (batchable(st, len)) {
+      if (head !== undefined) enqueue(st, head, head.length);
+      for (let i = 0; i < parts.length; i++) enqueue(st, parts[i], parts[i].length);
+      return true;
+    }
+    if (st.batch.length) flushBatch(st);
+  }
   const req = newReq(st);
   if (head === undefined) {
-    if (parts.length === 1) return dispatched(st, req, st.handle.writeBuffer(req, parts[0]), parts[0]);
+    if (parts.length === 1) return dispatched(st, req, st.proto.writeBuffer.call(st.handle, req, parts[0]), parts[0]);
     const chunks = parts.slice();
-    return dispatched(st, req, st.handle.writev(req, chunks, true), chunks);
+    return dispatched(st, req, st.proto.writev.call(st.handle, req, chunks, true), chunks);
   }
   const chunks: unknown[] = [head, 'latin1'];
   for (let i = 0; i < parts.length; i++) chunks.push(parts[i], 'buffer');
-  return dispatched(st, req, st.handle.writev(req, chunks, false), chunks);
+  return dispatched(st, req, st.proto.writev.call(st.handle, req, chunks, false), chunks);
 }
