@@ -101,8 +101,9 @@ interface DirectState {
   sharedOk: boolean;
   /** bytes written with write(2) on the fd, which the handle's counter does not see */
   rawOut: number;
-  /** small writes waiting for the end of the loop turn's I/O callbacks (Buffers and latin1 strings) */
-  batch: (Buffer | string)[];
+  /** small writes waiting for the end of the loop turn's I/O callbacks (Buffers and latin1 strings): the first, then the others */
+  first: Buffer | string | null;
+  more: (Buffer | string)[] | null;
   batchBytes: number;
   /** a write returned false: 'drain' is due when the queue empties */
   needDrain: boolean;
@@ -111,6 +112,12 @@ interface DirectState {
 }
 
 const kState = Symbol('tshaproxy.direct');
+/** the same state on the net.Socket (its `_handle` is a getter, and null once destroyed) */
+const kSock = Symbol('tshaproxy.direct.sock');
+type Sock = net.Socket & { [kSock]?: DirectState };
+function cached(sock: net.Socket): DirectState | undefined {
+  return (sock as Sock)[kSock];
+}
 
 function loadBinding(): StreamWrapBinding | null {
   if (process.env.TSHAPROXY_DIRECT_IO === '0') return null;
@@ -155,6 +162,23 @@ export function own(b: Buffer): Buffer {
   return b.buffer === SHARED_AB ? Buffer.from(b) : b;
 }
 
+/**
+ * Views of the shared buffer's first n bytes, made once per length: a read of
+ * a length seen before (keep-alive traffic repeats them) allocates nothing.
+ * Safe because a shared view is valid only during its read callback anyway,
+ * and whatever is kept is copied by own(). Up to 4 KiB reads: at most 4,096
+ * small views.
+ */
+const VIEW_MAX = 4096;
+const views: (Buffer | undefined)[] = [];
+
+function sharedView(n: number): Buffer {
+  if (n > VIEW_MAX) return Buffer.from(SHARED_AB, 0, n);
+  let v = views[n];
+  if (v === undefined) views[n] = v = Buffer.from(SHARED_AB, 0, n);
+  return v;
+}
+
 /** the handle's onread while in direct mode (`this` is the handle) */
 function onDirectRead(this: Handle, ab: ArrayBuffer | undefined): unknown {
   const st = this[kState]!;
@@ -162,7 +186,7 @@ function onDirectRead(this: Handle, ab: ArrayBuffer | undefined): unknown {
   if (n > 0) {
     if (st.user) {
       if (st.sock.destroyed) return;
-      const chunk = Buffer.from(SHARED_AB, 0, n);
+      const chunk = sharedView(n);
       if (st.reader !== null) {
         st.reader(st.sharedOk ? chunk : Buffer.from(chunk));
         return;
@@ -200,12 +224,14 @@ function stateOf(sock: net.Socket): DirectState | null {
     user: false,
     sharedOk: false,
     rawOut: 0,
-    batch: [],
+    first: null,
+    more: null,
     batchBytes: 0,
     needDrain: false,
     proto,
   };
   h[kState] = s;
+  (sock as Sock)[kSock] = s;
   h.onread = onDirectRead;
   if (BATCH) for (const m of GUARDED) if (typeof methods[m] === 'function') (h as unknown as Record<string, HandleFn>)[m] = GUARDS[m];
   return s;
@@ -214,7 +240,7 @@ function stateOf(sock: net.Socket): DirectState | null {
 function guard(m: (typeof GUARDED)[number]): HandleFn {
   return function (this: Handle, ...args: unknown[]): unknown {
     const st = this[kState]!;
-    if (st.batch.length) flushBatch(st);
+    if (st.first !== null) flushBatch(st);
     return (st.proto as unknown as Record<string, HandleFn>)[m].apply(this, args);
   };
 }
@@ -222,14 +248,15 @@ const GUARDS = Object.fromEntries(GUARDED.map((m) => [m, guard(m)])) as Record<(
 
 /** queues a small write for the end of the loop turn */
 function enqueue(st: DirectState, x: Buffer | string, len: number): boolean {
-  if (st.batch.length === 0) {
+  if (st.first === null) {
+    st.first = x;
     dirty.push(st);
     if (!flushing) {
       flushing = true;
       setImmediate(flushAll);
     }
-  }
-  st.batch.push(x);
+  } else if (st.more === null) st.more = [x];
+  else st.more.push(x);
   st.batchBytes += len;
   return true;
 }
@@ -241,7 +268,7 @@ function batchable(st: DirectState, len: number): boolean {
 
 function flushAll(): void {
   // a flush may queue more (an error handler answering): the loop picks those up too
-  for (let i = 0; i < dirty.length; i++) if (dirty[i].batch.length) flushBatch(dirty[i]);
+  for (let i = 0; i < dirty.length; i++) if (dirty[i].first !== null) flushBatch(dirty[i]);
   dirty.length = 0;
   flushing = false;
 }
@@ -258,27 +285,28 @@ function flushBatch(st: DirectState): void {
 }
 
 function flushItems(st: DirectState): void {
-  const items = st.batch;
-  const n = items.length;
+  const x = st.first!;
+  const more = st.more;
+  st.first = null;
+  st.more = null;
   st.batchBytes = 0;
   const h = st.handle;
   const req = newReq(st);
-  if (n === 1) {
-    const x = items[0];
-    items.length = 0;
+  if (more === null) {
     const err = typeof x === 'string' ? st.proto.writeLatin1String.call(h, req, x) : st.proto.writeBuffer.call(h, req, x);
     dispatched(st, req, err, x);
     return;
   }
-  let allBuffers = true;
-  for (let i = 0; i < n; i++) if (typeof items[i] === 'string') allBuffers = false;
+  let allBuffers = typeof x !== 'string';
+  for (let i = 0; i < more.length; i++) if (typeof more[i] === 'string') allBuffers = false;
   let chunks: unknown[];
-  if (allBuffers) chunks = items.slice();
-  else {
-    chunks = [];
-    for (let i = 0; i < n; i++) chunks.push(items[i], typeof items[i] === 'string' ? 'latin1' : 'buffer');
+  if (allBuffers) {
+    more.unshift(x);
+    chunks = more;
+  } else {
+    chunks = [x, typeof x === 'string' ? 'latin1' : 'buffer'];
+    for (let i = 0; i < more.length; i++) chunks.push(more[i], typeof more[i] === 'string' ? 'latin1' : 'buffer');
   }
-  items.length = 0;
   dispatched(st, req, st.proto.writev.call(h, req, chunks, allBuffers), chunks);
 }
 
@@ -313,13 +341,13 @@ export function directReader(sock: net.Socket, reader: ((b: Buffer) => void) | n
 
 /** bytes written to the socket, those written directly on its fd included */
 export function bytesOut(sock: { readonly bytesWritten: number }): number {
-  const st = (sock as unknown as { _handle?: Handle | null })._handle?.[kState];
+  const st = cached(sock as net.Socket);
   return sock.bytesWritten + (st ? st.rawOut + st.batchBytes : 0);
 }
 
 /** stops reading (the handle itself in direct mode) */
 export function pauseReads(sock: net.Socket): void {
-  const st = (sock as unknown as { _handle: Handle | null })._handle?.[kState];
+  const st = cached(sock);
   if (st === undefined || st.reader === null) {
     sock.pause();
     return;
@@ -333,7 +361,7 @@ export function pauseReads(sock: net.Socket): void {
 
 /** reads again after pauseReads */
 export function resumeReads(sock: net.Socket): void {
-  const st = (sock as unknown as { _handle: Handle | null })._handle?.[kState];
+  const st = cached(sock);
   if (st === undefined || st.reader === null) {
     sock.resume();
     return;
@@ -378,9 +406,7 @@ function errnoError(err: number, syscall: string): Error {
 
 /** the socket can take a direct write now (else Node's Writable keeps the order) */
 function writerOf(sock: net.Socket): DirectState | null {
-  const h = (sock as unknown as { _handle: Handle | null })._handle;
-  if (!h) return null;
-  const st = h[kState] ?? stateOf(sock);
+  const st = cached(sock) ?? stateOf(sock);
   if (!st || sock.connecting || sock.destroyed || sock.writableLength > 0 || sock.writableCorked > 0 || sock.writableEnded) return null;
   return st;
 }
@@ -418,7 +444,7 @@ export function directWrite(sock: net.Socket, b: Buffer): boolean {
   const st = writerOf(sock);
   if (st === null) return sock.write(b);
   if (batchable(st, b.length)) return enqueue(st, b, b.length);
-  if (st.batch.length) flushBatch(st);
+  if (st.first !== null) flushBatch(st);
   const req = newReq(st);
   return dispatched(st, req, st.proto.writeBuffer.call(st.handle, req, b), b);
 }
@@ -432,7 +458,7 @@ export function directWrite(sock: net.Socket, b: Buffer): boolean {
 function writeShared(sock: net.Socket, b: Buffer): boolean {
   const st = writerOf(sock);
   if (st === null) return sock.destroyed ? false : sock.write(Buffer.from(b));
-  if (st.batch.length) flushBatch(st);
+  if (st.first !== null) flushBatch(st);
   let n = 0;
   if (st.pending === 0 && !st.handle.writeQueueSize) {
     try {
@@ -465,7 +491,7 @@ function writevShared(sock: net.Socket, head: string | undefined, parts: readonl
     sock.uncork();
     return ok;
   }
-  if (st.batch.length) flushBatch(st);
+  if (st.first !== null) flushBatch(st);
   let n = 0;
   if (st.pending === 0 && !st.handle.writeQueueSize) {
     try {
@@ -502,7 +528,7 @@ export function directWriteLatin1(sock: net.Socket, s: string): boolean {
   const st = writerOf(sock);
   if (st === null) return sock.write(s, 'latin1');
   if (batchable(st, s.length)) return enqueue(st, s, s.length);
-  if (st.batch.length) flushBatch(st);
+  if (st.first !== null) flushBatch(st);
   const req = newReq(st);
   return dispatched(st, req, st.proto.writeLatin1String.call(st.handle, req, s), null);
 }
@@ -527,7 +553,7 @@ export function directWritev(sock: net.Socket, head: string | undefined, parts: 
       for (let i = 0; i < parts.length; i++) enqueue(st, parts[i], parts[i].length);
       return true;
     }
-    if (st.batch.length) flushBatch(st);
+    if (st.first !== null) flushBatch(st);
   }
   const req = newReq(st);
   if (head === undefined) {

@@ -136,24 +136,22 @@ const COMMON = [
 const COMMON_BY_LEN: string[][] = [];
 for (const n of COMMON) (COMMON_BY_LEN[n.length] ??= []).push(n);
 
-/** lowercase name of s[a..b): a shared constant for common names */
-function internName(s: string, a: number, b: number, upper: boolean): string {
-  const cands = COMMON_BY_LEN[b - a];
-  if (cands !== undefined) {
-    for (let k = 0; k < cands.length; k++) {
-      const cand = cands[k];
-      let i = 0;
-      const len = b - a;
-      for (; i < len; i++) {
-        let c = s.charCodeAt(a + i);
-        if (c <= 90 && c >= 65) c += 32;
-        if (c !== cand.charCodeAt(i)) break;
-      }
-      if (i === len) return cand;
+/** the common name equal to s[a..b) ignoring case (so made of token chars), else undefined */
+function commonName(s: string, a: number, b: number): string | undefined {
+  const len = b - a;
+  const cands = COMMON_BY_LEN[len];
+  if (cands === undefined) return undefined;
+  for (let k = 0; k < cands.length; k++) {
+    const cand = cands[k];
+    let i = 0;
+    for (; i < len; i++) {
+      let c = s.charCodeAt(a + i);
+      if (c <= 90 && c >= 65) c += 32;
+      if (c !== cand.charCodeAt(i)) break;
     }
+    if (i === len) return cand;
   }
-  const n = s.slice(a, b);
-  return upper ? n.toLowerCase() : n;
+  return undefined;
 }
 
 /** does the comma-separated value contain `token` (case-insensitive)? */
@@ -1059,21 +1057,25 @@ export class H1Parser {
     while (pos < n) {
       le = s.indexOf('\r', pos);
       if (s.charCodeAt(le + 1) !== 10 || s.indexOf('\n', pos) !== le + 1) return FALLBACK;
-      // name: token chars up to ':'
-      let k = pos;
-      let up = false;
-      while (CHARS[(c = s.charCodeAt(k))] & C_TOK) {
-        if (c <= 90 && c >= 65) up = true;
-        k++;
+      // name: token chars up to ':'; a common name matched case-insensitively needs no scan
+      const k = s.indexOf(':', pos);
+      if (k <= pos || k >= le) return FALLBACK;
+      let name = commonName(s, pos, k);
+      if (name === undefined) {
+        let up = false;
+        for (let i = pos; i < k; i++) {
+          c = s.charCodeAt(i);
+          if (!(CHARS[c] & C_TOK)) return FALLBACK;
+          if (c <= 90 && c >= 65) up = true;
+        }
+        name = up ? s.slice(pos, k).toLowerCase() : s.slice(pos, k);
       }
-      if (c !== 58 || k === pos) return FALLBACK;
       let v0 = k + 1;
       while (v0 < le && CHARS[s.charCodeAt(v0)] & C_SPHT) v0++;
       let v1 = le;
       while (v1 - 1 > v0 && CHARS[s.charCodeAt(v1 - 1)] & C_SPHT) v1--;
       if (this.kept >= this.maxHeaders) return FALLBACK;
       this.nh++;
-      const name = internName(s, pos, k, up);
       let value = s.slice(v0, v1);
       if (isSpecial(k - pos, s.charCodeAt(pos) | 0x20)) {
         const r = this.special(name, value, idx);

@@ -416,7 +416,9 @@ export class BodyBatch {
    * Clears the batch.
    */
   take(mode: number, last: boolean, trailers: HeaderList | null = null, caseMap?: CaseMap | null): Buffer[] {
-    const parts = this.parts.splice(0);
+    const p = this.parts;
+    // a fresh array for the caller, the batch's own emptied (the usual single range without a builtin call)
+    const parts = p.length === 1 ? [p.pop()!] : p.length === 0 ? [] : p.splice(0);
     const n = this.bytes;
     this.bytes = 0;
     if (mode !== BODY_CHUNKED) return parts;
