@@ -5,6 +5,7 @@
  * tcp stream and the HTTP transaction; it uses the stream's single timer.
  */
 import net from 'node:net';
+import { nowMs } from './io/clock.js';
 import type { LbRequest } from './api.js';
 import { assignServer, release, retryPlan, unqueue } from './backend.js';
 import type { Pending, RtProxy, RtServer } from './model.js';
@@ -66,11 +67,11 @@ export class Connector implements Pending {
     switch (a.kind) {
       case 'server':
         this.server = a.server;
-        if (this.owner.slog) this.owner.slog.tQueue = Date.now();
+        if (this.owner.slog) this.owner.slog.tQueue = nowMs();
         this.connect();
         return;
       case 'queued':
-        this.queuedAt = Date.now();
+        this.queuedAt = nowMs();
         this.owner.timer.arm('queue', this.be.timeouts.queue);
         return;
       case 'none':
@@ -82,7 +83,7 @@ export class Connector implements Pending {
 
   dequeued(srv: RtServer): void {
     this.server = srv;
-    if (this.owner.slog) this.owner.slog.tQueue = Date.now();
+    if (this.owner.slog) this.owner.slog.tQueue = nowMs();
     this.connect();
   }
 
@@ -94,7 +95,7 @@ export class Connector implements Pending {
     const idle = owner.reuse?.(srv);
     if (idle) {
       this.done = true;
-      if (owner.slog) owner.slog.tConnect = Date.now();
+      if (owner.slog) owner.slog.tConnect = nowMs();
       owner.established(idle, srv);
       return;
     }
@@ -135,7 +136,7 @@ export class Connector implements Pending {
     const sock = this.sock!;
     sock.removeListener('error', this.onError);
     this.done = true;
-    if (this.owner.slog) this.owner.slog.tConnect = Date.now();
+    if (this.owner.slog) this.owner.slog.tConnect = nowMs();
     this.owner.established(sock, this.server!);
   };
 

@@ -5,6 +5,8 @@
  * the deadline. Changing the mode re-computes the deadline once.
  */
 
+import { nowMs } from './io/clock.js';
+
 /** What the connection is waiting for; names follow HAProxy's timeouts. */
 export type TimerMode =
   | 'none'
@@ -50,7 +52,7 @@ export class StreamTimer {
     this.mode = mode;
     this.period = ms;
     this.sliding = sliding;
-    this.start = now = Date.now();
+    this.start = now = nowMs();
     if (ms <= 0) {
       this.clear();
       return;
@@ -62,12 +64,12 @@ export class StreamTimer {
 
   /** Activity: restarts a sliding period without touching the Node timer. */
   touch(): void {
-    if (this.sliding) this.start = Date.now();
+    if (this.sliding) this.start = nowMs();
   }
 
   /** Remaining time in the current period (for logs / queue accounting). */
   elapsed(): number {
-    return Date.now() - this.start;
+    return nowMs() - this.start;
   }
 
   clear(): void {

@@ -24,6 +24,7 @@ import {
   pauseReads,
   resumeReads,
 } from '../../src/runtime/io/direct.js';
+import { nowMs } from '../../src/runtime/io/clock.js';
 
 /** a connected pair: `a` is the client socket, `b` the accepted one (allowHalfOpen, paused like the listener's) */
 async function pair(): Promise<{ a: net.Socket; b: net.Socket; close(): void }> {
@@ -421,6 +422,32 @@ describe('direct socket I/O', () => {
       await within(rx.ended);
       assert.equal(drains, 0);
       assert.equal(rx.text().split(',').length, 51);
+    } finally {
+      close();
+    }
+  });
+
+  test('inside a read callback the clock is read once; outside it is the live time again', async () => {
+    const { a, b, close } = await pair();
+    try {
+      const seen: number[] = [];
+      directReader(
+        b,
+        () => {
+          const t0 = nowMs();
+          const until = Date.now() + 5;
+          while (Date.now() < until); // 5 ms of work inside the turn
+          seen.push(t0, nowMs(), Date.now());
+        },
+        true,
+      );
+      resumeReads(b);
+      a.write('x');
+      await within(until(() => seen.length === 3));
+      assert.equal(seen[1], seen[0]);
+      assert.ok(seen[2] - seen[0] >= 5);
+      const t = nowMs();
+      assert.ok(Math.abs(t - Date.now()) <= 1 && t >= seen[2]);
     } finally {
       close();
     }

@@ -39,7 +39,9 @@ import {
   MF_TUNNEL,
   WANT_CLO,
   type CaseMap,
+  type HeadWriteOptions,
   type HttpMessage,
+  type ResponseWriteOptions,
 } from './h1/index.js';
 import { builtinReply, rawError, renderReply } from './errors.js';
 import { putIdle, takeIdle } from './pool.js';
@@ -49,6 +51,7 @@ import { afterResponseRules, errorBytes, hasAfterResponse, httpRequestRules, htt
 import { persistHttpRequest, persistHttpResponse, type PersistTxn } from '../persist/index.js';
 import { addUniqueIdHeader, logHttpError, logHttpTxn, type StreamLog } from '../log/logger.js';
 import { stickOn, stickRawError, stickServer, stickTxnEnd } from '../stick/index.js';
+import { nowMs } from '../io/clock.js';
 import { bytesOut, directReader, directWrite, directWriteLatin1, directWritev, own, pauseReads, resumeReads } from '../io/direct.js';
 
 /**
@@ -231,7 +234,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
   }
 
   private parseHead(chunk: Buffer): void {
-    if (this.slog && this.slog.tIdle < 0) this.slog.tIdle = Date.now();
+    if (this.slog && this.slog.tIdle < 0) this.slog.tIdle = nowMs();
     const r = this.reqP.parse(chunk, 0, chunk.length);
     if (r === NEED_MORE) return; // the parser keeps the bytes
     if (r === PARSE_ERROR) {
@@ -394,15 +397,19 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     this.reply(503);
   }
 
+  /** head writing options, one object each per session (filled before each head) */
+  private readonly reqOpts: HeadWriteOptions = { caseMap: null, serverNameHeader: undefined, serverName: undefined, stopping: false };
+  private readonly resOpts: ResponseWriteOptions = { caseMap: null, requestDone: false, stopping: false };
+
   private sendHead(): void {
     const srv = this.srv!;
     const req = this.req!;
     const sname = this.beConf?.sendNameHeader;
-    const head = this.back.requestHead(req, {
-      caseMap: this.caseReq,
-      serverNameHeader: sname,
-      serverName: sname ? this.server?.name : undefined,
-    });
+    const ro = this.reqOpts;
+    ro.caseMap = this.caseReq;
+    ro.serverNameHeader = sname;
+    ro.serverName = sname ? this.server?.name : undefined;
+    const head = this.back.requestHead(req, ro);
     this.headSent = true;
     this.resPhase = 'head';
     // a request sent whole at once is kept for a layer-7 retry (HAProxy's l7 buffer)
@@ -553,7 +560,11 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     persistHttpResponse(this.persist, this.server, res);
     // http-after-response rules (rules engine): an error there answers 500 instead
     if (hasAfterResponse(this) && !afterResponseRules(this, res)) return sendReply(this, builtinReply(500), 500, true);
-    const head = this.front.responseHead(res, { caseMap: this.caseRes, requestDone: this.reqDec.done, stopping: this.stopping });
+    const wo = this.resOpts;
+    wo.caseMap = this.caseRes;
+    wo.requestDone = this.reqDec.done;
+    wo.stopping = this.stopping;
+    const head = this.front.responseHead(res, wo);
     if (res.flags & MF_TUNNEL) {
       this.cli.write(head, 'latin1');
       return this.startTunnel(pos < chunk.length ? chunk.subarray(pos) : null);
@@ -574,7 +585,8 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     } else if (head !== undefined && parts.length === 1 && parts[0].length <= SMALL_BODY) {
       // head and a small body leave in one write (one syscall, no writev)
       const b = Buffer.allocUnsafe(head.length + parts[0].length);
-      b.write(head, 0, 'latin1');
+      // Buffer's own latin1 writer: write(s, 0, 'latin1') costs an encoding lookup first
+      (b as unknown as { latin1Write(s: string, off: number, len: number): number }).latin1Write(head, 0, head.length);
       parts[0].copy(b, head.length);
       ok = directWrite(cli, b);
     } else ok = directWritev(cli, head, parts);

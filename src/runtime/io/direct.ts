@@ -49,6 +49,7 @@
 import { writeSync, writevSync } from 'node:fs';
 import type * as net from 'node:net';
 import { getSystemErrorName } from 'node:util';
+import { enterTurn, leaveTurn } from './clock.js';
 
 interface StreamWrapBinding {
   WriteWrap: new () => WriteReq;
@@ -188,7 +189,12 @@ function onDirectRead(this: Handle, ab: ArrayBuffer | undefined): unknown {
       if (st.sock.destroyed) return;
       const chunk = sharedView(n);
       if (st.reader !== null) {
-        st.reader(st.sharedOk ? chunk : Buffer.from(chunk));
+        enterTurn();
+        try {
+          st.reader(st.sharedOk ? chunk : Buffer.from(chunk));
+        } finally {
+          leaveTurn();
+        }
         return;
       }
       // Node's path takes a copy ('data' events may keep it)
@@ -198,7 +204,12 @@ function onDirectRead(this: Handle, ab: ArrayBuffer | undefined): unknown {
     }
     if (st.reader !== null) {
       if (st.sock.destroyed) return;
-      st.reader(Buffer.from(ab!, SB[K_OFFSET], n));
+      enterTurn();
+      try {
+        st.reader(Buffer.from(ab!, SB[K_OFFSET], n));
+      } finally {
+        leaveTurn();
+      }
       return;
     }
   }

@@ -8,6 +8,7 @@
  * A frontend without log targets gets no StreamLog: its streams pay nothing.
  */
 import { bytesOut } from '../io/direct.js';
+import { nowMs } from '../io/clock.js';
 import { pathOf } from '../http/forward.js';
 import { hostname } from 'node:os';
 import type { Config, Directive, Pos, Proxy } from '../../config/model.js';
@@ -91,7 +92,7 @@ let uniqCounter = 0;
  * the queue/connect ones.
  */
 export class StreamLog {
-  acceptDate = Date.now();
+  acceptDate = nowMs();
   tIdle = -1;
   tRequest = -1;
   tQueue = -1;
@@ -127,13 +128,13 @@ export class StreamLog {
 
   /** the request head was parsed */
   request(m: Msg): void {
-    this.tRequest = Date.now();
+    this.tRequest = nowMs();
     this.reqHtx = htxHeadSize(m);
   }
 
   /** the (final) response head was parsed */
   response(m: Msg): void {
-    this.tData = Date.now();
+    this.tData = nowMs();
     this.resHtx = htxHeadSize(m);
   }
 
@@ -144,7 +145,7 @@ export class StreamLog {
 
   /** A new HTTP transaction on the same connection starts now. */
   next(read: number, written: number): void {
-    this.acceptDate = Date.now();
+    this.acceptDate = nowMs();
     this.tIdle = this.tRequest = this.tQueue = this.tConnect = this.tData = -1;
     this.server = null;
     this.retries = 0;

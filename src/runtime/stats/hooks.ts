@@ -5,6 +5,7 @@
  * FACTS record and count it; nothing is allocated.
  */
 import { bytesOut } from '../io/direct.js';
+import { nowMs } from '../io/clock.js';
 import type { RtProxy } from '../model.js';
 import { FACTS, STATS, countStream, isAppletTxn, takeAppletFraming } from './counters.js';
 import type { BodyCount, HttpSource, StreamLog, TcpSource } from '../log/logger.js';
@@ -15,7 +16,7 @@ function rel(t: number, from: number): number {
 }
 
 function times(sl: StreamLog): void {
-  const now = Date.now();
+  const now = nowMs();
   const start = sl.tRequest >= 0 ? sl.tRequest : sl.acceptDate;
   FACTS.tQueue = rel(sl.tQueue, start);
   FACTS.tConnect = rel(sl.tConnect, sl.tQueue >= 0 ? sl.tQueue : start);

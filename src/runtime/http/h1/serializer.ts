@@ -77,6 +77,12 @@ export interface OutFraming {
 }
 
 const TE_CHUNKED_NAME = 'transfer-encoding';
+const NO_OPTS: ResponseWriteOptions = Object.freeze({});
+
+/** a side's connection decision once the output flags are known: the Connection value to add, if any */
+interface ConnSide {
+  decide(oflags: number, opts: ResponseWriteOptions): string | null;
+}
 
 /**
  * Writes the start line and header block; `want` is the side's connection
@@ -88,7 +94,7 @@ function writeHead(
   reqMeth: number,
   opts: HeadWriteOptions,
   bodyless: boolean,
-  decide: (oflags: number) => string | null,
+  conn: ConnSide,
   framing: OutFraming,
 ): string {
   let oflags = isResp ? MF_RESP : 0;
@@ -164,7 +170,7 @@ function writeHead(
 
   const hasStatusConn = !(isResp && status < 200);
   if (hasStatusConn) {
-    const cv = decide(oflags);
+    const cv = conn.decide(oflags, opts);
     if (cv !== null) out += (cm ? cm.get('connection') ?? 'connection' : 'connection') + ': ' + cv + '\r\n';
   }
   const connect2xx = reqMeth === METH_CONNECT && status >= 200 && status < 300;
@@ -242,36 +248,37 @@ export class FrontConn {
   }
 
   /** writes a response head for the client; `this.out` tells how to frame its body */
-  responseHead(res: HttpMessage, opts: ResponseWriteOptions = {}): string {
+  responseHead(res: HttpMessage, opts: ResponseWriteOptions = NO_OPTS): string {
     const status = res.status;
     const meth = this.reqMeth;
     const bodyless =
       !!(res.flags & MF_BODYLESS) || meth === METH_HEAD || status === 204 || status === 304 || (status >= 100 && status < 200);
-    return writeHead(
-      res,
-      true,
-      meth,
-      opts,
-      bodyless,
-      (of) => {
-        if (opts.proxyResponse && !opts.requestDone) this.want = WANT_CLO;
-        else if ((of & (MF_XFER_ENC | MF_CLEN)) === (MF_XFER_ENC | MF_CLEN)) this.want = WANT_CLO;
-        else if ((of & (MF_VER_11 | MF_XFER_ENC)) === MF_XFER_ENC) this.want = WANT_CLO;
-        if ((meth === METH_CONNECT && status >= 200 && status < 300) || status === 101) this.want = WANT_TUN;
-        else if (this.want === WANT_KAL) {
-          if (!(of & MF_XFER_LEN) || of & MF_CONN_CLO) this.want = WANT_CLO;
-          else if (!(of & MF_CONN_KAL) && this.mode === 'clo') this.want = WANT_CLO;
-        }
-        if (this.want === WANT_KAL && opts.stopping) this.want = WANT_CLO;
-        if (this.want === WANT_TUN || of & MF_CONN_UPG) return null;
-        if (this.want === WANT_KAL) {
-          if (!(of & MF_VER_11) || !(of & this.reqFlags & MF_VER_11)) return 'keep-alive';
-          return null;
-        }
-        return of & MF_VER_11 ? 'close' : null;
-      },
-      this.out,
-    );
+    this.status = status;
+    return writeHead(res, true, meth, opts, bodyless, this, this.out);
+  }
+
+  /** status of the response being written (for decide) */
+  private status = 0;
+
+  /** h1_set_cli_conn_mode, output pass: keep-alive, close or tunnel, and the Connection value to write */
+  decide(of: number, opts: ResponseWriteOptions): string | null {
+    const meth = this.reqMeth;
+    const status = this.status;
+    if (opts.proxyResponse && !opts.requestDone) this.want = WANT_CLO;
+    else if ((of & (MF_XFER_ENC | MF_CLEN)) === (MF_XFER_ENC | MF_CLEN)) this.want = WANT_CLO;
+    else if ((of & (MF_VER_11 | MF_XFER_ENC)) === MF_XFER_ENC) this.want = WANT_CLO;
+    if ((meth === METH_CONNECT && status >= 200 && status < 300) || status === 101) this.want = WANT_TUN;
+    else if (this.want === WANT_KAL) {
+      if (!(of & MF_XFER_LEN) || of & MF_CONN_CLO) this.want = WANT_CLO;
+      else if (!(of & MF_CONN_KAL) && this.mode === 'clo') this.want = WANT_CLO;
+    }
+    if (this.want === WANT_KAL && opts.stopping) this.want = WANT_CLO;
+    if (this.want === WANT_TUN || of & MF_CONN_UPG) return null;
+    if (this.want === WANT_KAL) {
+      if (!(of & MF_VER_11) || !(of & this.reqFlags & MF_VER_11)) return 'keep-alive';
+      return null;
+    }
+    return of & MF_VER_11 ? 'close' : null;
   }
 
   /** the client connection must be closed once the response is sent */
@@ -309,30 +316,22 @@ export class BackConn {
   }
 
   /** writes the request head for the server; `this.out` tells how to frame its body */
-  requestHead(req: HttpMessage, opts: HeadWriteOptions = {}): string {
+  requestHead(req: HttpMessage, opts: HeadWriteOptions = NO_OPTS): string {
     this.reqMeth = req.meth;
-    return writeHead(
-      req,
-      false,
-      req.meth,
-      opts,
-      false,
-      (of) => {
-        if ((of & (MF_XFER_ENC | MF_CLEN)) === (MF_XFER_ENC | MF_CLEN)) this.want = WANT_CLO;
-        else if ((of & (MF_VER_11 | MF_XFER_ENC)) === MF_XFER_ENC) this.want = WANT_CLO;
-        if (of & MF_CONN_CLO) this.want = WANT_CLO;
-        else if (
-          !(of & MF_CONN_KAL) &&
-          (this.feMode === 'scl' || this.beMode === 'scl' || this.feMode === 'clo' || this.beMode === 'clo')
-        )
-          this.want = WANT_CLO;
-        if (this.want === WANT_KAL && opts.stopping) this.want = WANT_CLO;
-        if (this.want === WANT_TUN || of & MF_CONN_UPG) return null;
-        if (this.want === WANT_KAL || this.pretendKeepalive) return of & MF_VER_11 ? null : 'keep-alive';
-        return of & MF_VER_11 ? 'close' : null;
-      },
-      this.out,
-    );
+    return writeHead(req, false, req.meth, opts, false, this, this.out);
+  }
+
+  /** h1_set_srv_conn_mode, output pass: whether the server connection stays, and the Connection value to write */
+  decide(of: number, opts: HeadWriteOptions): string | null {
+    if ((of & (MF_XFER_ENC | MF_CLEN)) === (MF_XFER_ENC | MF_CLEN)) this.want = WANT_CLO;
+    else if ((of & (MF_VER_11 | MF_XFER_ENC)) === MF_XFER_ENC) this.want = WANT_CLO;
+    if (of & MF_CONN_CLO) this.want = WANT_CLO;
+    else if (!(of & MF_CONN_KAL) && (this.feMode === 'scl' || this.beMode === 'scl' || this.feMode === 'clo' || this.beMode === 'clo'))
+      this.want = WANT_CLO;
+    if (this.want === WANT_KAL && opts.stopping) this.want = WANT_CLO;
+    if (this.want === WANT_TUN || of & MF_CONN_UPG) return null;
+    if (this.want === WANT_KAL || this.pretendKeepalive) return of & MF_VER_11 ? null : 'keep-alive';
+    return of & MF_VER_11 ? 'close' : null;
   }
 
   /** the server's response head was parsed (h1_set_srv_conn_mode, input pass) */
