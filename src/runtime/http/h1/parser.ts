@@ -112,6 +112,21 @@ const FALLBACK = -2;
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 // bytes decoded up front to look for the end of the head in a string
 const FAST_WINDOW = 2048;
+/** fast() reached the end of its string before the empty line */
+const NO_END = -3;
+/** header lines whose received names a parser remembers (seenRaw) */
+const SEEN_MAX = 64;
+
+/** whether s has `w` at `at` (a loop: startsWith with a position costs more for header names) */
+function sameAt(s: string, at: number, w: string): boolean {
+  for (let i = 0; i < w.length; i++) if (s.charCodeAt(at + i) !== w.charCodeAt(i)) return false;
+  return true;
+}
+
+/** a flat copy of a short string (not a view into a larger one) */
+function flat(v: string): string {
+  return (' ' + v).slice(1);
+}
 
 /** names with parser semantics, by length and first letter (lowercased) */
 function isSpecial(len: number, c0: number): boolean {
@@ -236,6 +251,9 @@ export class H1Parser {
   private acc: Buffer | null = null;
   private accLen = 0;
   private fresh = true;
+  /** the names of the last head's lines as received, and lowercased: the next head usually repeats them */
+  private readonly seenRaw: string[] = [];
+  private readonly seenName: string[] = [];
 
   constructor(opts: H1ParserOptions = {}) {
     this.response = !!opts.response;
@@ -291,22 +309,20 @@ export class H1Parser {
         const c0 = buf[start];
         if (c0 !== 13 && c0 !== 10) {
           const lim = end - start > FAST_WINDOW ? start + FAST_WINDOW : end;
-          let s = (buf as unknown as Latin1).latin1Slice(start, lim);
-          let eoh = s.indexOf('\r\n\r\n');
-          if (eoh < 0 && lim < end) {
-            eoh = buf.indexOf(CRLFCRLF, start) - start;
-            if (eoh >= 0 && eoh + 4 <= end - start && eoh < this.bufsize)
-              s = (buf as unknown as Latin1).latin1Slice(start, start + eoh + 4);
-            else eoh = -1;
-          }
-          if (eoh >= 0) {
-            const r = this.fast(s, eoh + 4, start);
-            if (r !== FALLBACK) {
-              this.fresh = true;
-              return r - start;
+          // the fast path finds the empty line itself; a head longer than the window is searched for first
+          let r = this.fast((buf as unknown as Latin1).latin1Slice(start, lim), start);
+          if (r === NO_END && lim < end) {
+            const eoh = buf.indexOf(CRLFCRLF, start) - start;
+            if (eoh >= 0 && eoh + 4 <= end - start && eoh < this.bufsize) {
+              this.begin();
+              r = this.fast((buf as unknown as Latin1).latin1Slice(start, start + eoh + 4), start);
             }
-            this.begin();
           }
+          if (r >= 0) {
+            this.fresh = true;
+            return r - start;
+          }
+          this.begin();
         }
       }
       // the whole head may still be in this buffer
@@ -983,17 +999,17 @@ export class H1Parser {
 
   /**
    * Fast path for a head complete in one buffer with plain CRLF lines: cuts
-   * the fields out of one latin1 string with native searches. Anything
-   * unusual (bare CR or LF, obs-fold, several blanks, odd bytes) returns
-   * FALLBACK and the byte state machine decides, with HAProxy's exact errors.
+   * the fields out of one latin1 string with native searches, up to the
+   * empty line (NO_END when `s` ends first). Anything unusual (bare CR or
+   * LF, obs-fold, several blanks, odd bytes) returns FALLBACK and the byte
+   * state machine decides, with HAProxy's exact errors.
    */
-  private fast(s: string, len: number, start: number): number {
-    const n = len - 2; // the final empty line
+  private fast(s: string, start: number): number {
     const resp = this.response;
     const msg = new HttpMessage(resp);
-    msg.headLength = len;
     // start line
     let le = s.indexOf('\r');
+    if (le < 0) return NO_END;
     if (s.charCodeAt(le + 1) !== 10 || s.indexOf('\n') !== le + 1) return FALLBACK;
     let i = 0;
     let c = 0;
@@ -1054,22 +1070,40 @@ export class H1Parser {
     const values = msg.headers.values;
     let pos = le + 2;
     let idx = 0;
-    while (pos < n) {
+    let line = 0;
+    const seenRaw = this.seenRaw;
+    for (;;) {
       le = s.indexOf('\r', pos);
+      if (le < 0) return NO_END;
       if (s.charCodeAt(le + 1) !== 10 || s.indexOf('\n', pos) !== le + 1) return FALLBACK;
-      // name: token chars up to ':'; a common name matched case-insensitively needs no scan
-      const k = s.indexOf(':', pos);
-      if (k <= pos || k >= le) return FALLBACK;
-      let name = commonName(s, pos, k);
-      if (name === undefined) {
-        let up = false;
-        for (let i = pos; i < k; i++) {
-          c = s.charCodeAt(i);
-          if (!(CHARS[c] & C_TOK)) return FALLBACK;
-          if (c <= 90 && c >= 65) up = true;
+      if (le === pos) break; // the empty line
+      // name: the one this line had in the previous head (a connection repeats them), else token chars up to ':'
+      let k: number;
+      let name: string | undefined;
+      const prev = seenRaw[line];
+      if (prev !== undefined && s.charCodeAt(pos + prev.length) === 58 && sameAt(s, pos, prev)) {
+        k = pos + prev.length;
+        name = this.seenName[line];
+      } else {
+        k = s.indexOf(':', pos);
+        if (k <= pos || k >= le) return FALLBACK;
+        name = commonName(s, pos, k);
+        if (name === undefined) {
+          let up = false;
+          for (let i = pos; i < k; i++) {
+            c = s.charCodeAt(i);
+            if (!(CHARS[c] & C_TOK)) return FALLBACK;
+            if (c <= 90 && c >= 65) up = true;
+          }
+          name = up ? s.slice(pos, k).toLowerCase() : s.slice(pos, k);
         }
-        name = up ? s.slice(pos, k).toLowerCase() : s.slice(pos, k);
+        if (line < SEEN_MAX) {
+          // flattened: a slice would keep this whole head alive
+          seenRaw[line] = flat(s.slice(pos, k));
+          this.seenName[line] = name;
+        }
       }
+      line++;
       let v0 = k + 1;
       while (v0 < le && CHARS[s.charCodeAt(v0)] & C_SPHT) v0++;
       let v1 = le;
@@ -1092,6 +1126,8 @@ export class H1Parser {
       idx++;
       pos = le + 2;
     }
+    const len = pos + 2;
+    msg.headLength = len;
     if (this.kept >= this.maxHeaders) return FALLBACK;
     this.msgStart = start;
     const r = this.check(msg, start + len);
