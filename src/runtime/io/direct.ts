@@ -83,7 +83,7 @@ interface Handle {
   [kState]?: DirectState;
 }
 
-/** the handle methods that flush a pending batch first (Node's writes, shutdown and close) */
+/** the handle methods that send a pending batch first (Node's writes, shutdown, close and reset) */
 const GUARDED = ['writeBuffer', 'writev', 'writeLatin1String', 'writeUtf8String', 'writeAsciiString', 'writeUcs2String', 'shutdown', 'close', 'reset'] as const;
 type HandleFn = (this: Handle, ...args: unknown[]) => unknown;
 
@@ -108,7 +108,7 @@ interface DirectState {
   batchBytes: number;
   /** a write returned false: 'drain' is due when the queue empties */
   needDrain: boolean;
-  /** the handle's prototype: its own methods (the instance's are guarded) */
+  /** the handle's methods as Node defines them (the prototype's are guarded, see guardProto) */
   proto: Handle;
 }
 
@@ -224,8 +224,7 @@ function stateOf(sock: net.Socket): DirectState | null {
   if (st) return st;
   if (B === null || (sock as { encrypted?: boolean }).encrypted || typeof h.readStart !== 'function' || typeof h.writeBuffer !== 'function')
     return null;
-  const proto = Object.getPrototypeOf(h) as Handle;
-  const methods = proto as unknown as Record<string, unknown>;
+  const proto = BATCH ? guardProto(Object.getPrototypeOf(h) as object) : (Object.getPrototypeOf(h) as Handle);
   const s: DirectState = {
     sock,
     handle: h,
@@ -244,18 +243,39 @@ function stateOf(sock: net.Socket): DirectState | null {
   h[kState] = s;
   (sock as Sock)[kSock] = s;
   h.onread = onDirectRead;
-  if (BATCH) for (const m of GUARDED) if (typeof methods[m] === 'function') (h as unknown as Record<string, HandleFn>)[m] = GUARDS[m];
   return s;
 }
 
-function guard(m: (typeof GUARDED)[number]): HandleFn {
-  return function (this: Handle, ...args: unknown[]): unknown {
-    const st = this[kState]!;
-    if (st.first !== null) flushBatch(st);
-    return (st.proto as unknown as Record<string, HandleFn>)[m].apply(this, args);
-  };
+/** per handle prototype (TCP, Pipe): its methods before guardProto */
+const originals = new Map<object, Handle>();
+
+/**
+ * Puts the batch guard on a handle prototype's write, shutdown and close
+ * methods, once per prototype (on the prototype rather than on each handle:
+ * own properties would cost every connection's handle memory). A handle
+ * with no batch, or not in direct mode, goes straight to Node's method.
+ * Returns the methods as they were.
+ */
+function guardProto(proto: object): Handle {
+  let base = originals.get(proto);
+  if (base !== undefined) return base;
+  const p = proto as Record<string, unknown>;
+  const o: Record<string, unknown> = {};
+  for (const m of GUARDED) {
+    const f = p[m];
+    if (typeof f !== 'function') continue;
+    o[m] = f;
+    const orig = f as HandleFn;
+    p[m] = function (this: Handle, ...args: unknown[]): unknown {
+      const st = this[kState];
+      if (st !== undefined && st.first !== null) flushBatch(st);
+      return orig.apply(this, args);
+    };
+  }
+  base = o as unknown as Handle;
+  originals.set(proto, base);
+  return base;
 }
-const GUARDS = Object.fromEntries(GUARDED.map((m) => [m, guard(m)])) as Record<(typeof GUARDED)[number], HandleFn>;
 
 /** queues a small write for the end of the loop turn */
 function enqueue(st: DirectState, x: Buffer | string, len: number): boolean {

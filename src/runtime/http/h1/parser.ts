@@ -1435,9 +1435,30 @@ const U64_MAX = 18446744073709551615n;
  * identical digit strings, each within 64 bits, also identical to a
  * previous Content-Length (`prev` >= 0). The cleaned value is the last element.
  */
-export function parseContentLength(v: string, prev: number): ClResult {
-  const bad: ClResult = { ok: false, value: '', num: -1 };
+/** the result of parseContentLength: one object, overwritten by the next call (callers read it at once) */
+const CL: ClResult = { ok: false, value: '', num: -1 };
+const CL_BAD: ClResult = Object.freeze({ ok: false, value: '', num: -1 });
+
+export function parseContentLength(v: string, prev: number): Readonly<ClResult> {
   const n = v.length;
+  // the usual case: a few digits and nothing else
+  if (n > 0 && n < 16) {
+    let x = 0;
+    let i = 0;
+    for (; i < n; i++) {
+      const d = v.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      x = x * 10 + d;
+    }
+    if (i === n) {
+      if (prev >= 0 && x !== prev) return CL_BAD;
+      CL.ok = true;
+      CL.value = v;
+      CL.num = x;
+      return CL;
+    }
+  }
+  const bad = CL_BAD;
   let i = 0;
   let value = '';
   let num = -1;
@@ -1472,5 +1493,8 @@ export function parseContentLength(v: string, prev: number): ClResult {
     if (i >= n) break;
     i++; // the comma
   }
-  return { ok: true, value, num };
+  CL.ok = true;
+  CL.value = value;
+  CL.num = num;
+  return CL;
 }
