@@ -34,6 +34,8 @@ import {
   PARSE_ERROR,
   BODY_CHUNKED,
   BODY_CLOSE,
+  MF_BODYLESS,
+  MF_CHNK,
   MF_CONN_UPG,
   MF_INTERIM,
   MF_TUNNEL,
@@ -52,6 +54,7 @@ import { persistHttpRequest, persistHttpResponse, type PersistTxn } from '../per
 import { addUniqueIdHeader, logHttpError, logHttpTxn, type StreamLog } from '../log/logger.js';
 import { stickOn, stickRawError, stickServer, stickTxnEnd } from '../stick/index.js';
 import { nowMs } from '../io/clock.js';
+import { captureError, stateAt } from './snapshots.js';
 import { bytesOut, directReader, directWrite, directWriteLatin1, directWritev, own, pauseReads, resumeReads } from '../io/direct.js';
 
 /**
@@ -233,14 +236,44 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     pauseReads(this.cli);
   }
 
+  /** keeps the rejected message for `show errors` (the frontend's last invalid request, the backend's last invalid response) */
+  private snapshot(p: H1Parser, response: boolean, tolerated = false): void {
+    const rj = p.rejected();
+    if (!rj) return;
+    const px = response ? this.be : this.fe;
+    if (!px) return;
+    let st = stateAt(rj.bytes, rj.pos, response);
+    if (tolerated) {
+      // captured once the head is parsed: the parser is at the body (HAProxy's MSG_DONE, MSG_CHUNK_SIZE or MSG_DATA)
+      const m = p.message;
+      st = { state: m.flags & MF_BODYLESS ? 30 : m.flags & MF_CHNK ? 26 : 27, inHeaders: true };
+    }
+    captureError({
+      px,
+      oe: this.fe,
+      srv: response ? this.server : null,
+      src: this.addrs.src,
+      srcPort: this.addrs.srcPort,
+      bytes: rj.bytes,
+      errPos: rj.pos,
+      state: st.state,
+      inHeaders: st.inHeaders,
+      response,
+      tolerated,
+      bufsize: this.lim.bufsize,
+    });
+  }
+
   private parseHead(chunk: Buffer): void {
     if (this.slog && this.slog.tIdle < 0) this.slog.tIdle = nowMs();
     const r = this.reqP.parse(chunk, 0, chunk.length);
     if (r === NEED_MORE) return; // the parser keeps the bytes
     if (r === PARSE_ERROR) {
+      this.snapshot(this.reqP, false);
       this.term = { cause: 'P', phase: 'R' };
       return this.rawErrorAndClose(this.reqP.errorStatus);
     }
+    if (this.reqP.errorPos >= 0) this.snapshot(this.reqP, false, true);
     const req = this.reqP.message;
     this.req = req;
     this.res = null;
@@ -528,7 +561,11 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     const p = this.resP!;
     const r = p.parse(chunk, pos, chunk.length);
     if (r === NEED_MORE) return;
-    if (r === PARSE_ERROR) return this.badResponse(RE_JUNK_REQUEST, 502);
+    if (r === PARSE_ERROR) {
+      this.snapshot(p, true);
+      return this.badResponse(RE_JUNK_REQUEST, 502);
+    }
+    if (p.errorPos >= 0) this.snapshot(p, true, true);
     const res = p.message;
     pos += r;
     if (res.flags & MF_INTERIM) {

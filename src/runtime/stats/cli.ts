@@ -26,6 +26,8 @@ import { LVL_ADMIN, LVL_OPER, LVL_USER, findKeyword, usageMessage } from './keyw
 import { VERSION_LINE } from './version.js';
 import { jsonInfo, jsonStat } from './json.js';
 import { stickCli } from '../stick/cli.js';
+import { showErrors as showErrorSnapshots } from '../http/snapshots.js';
+import { limitsOf } from '../http/settings.js';
 
 const LOG_ERR = 3;
 const LOG_INFO = 6;
@@ -49,13 +51,6 @@ function levelOf(word: string | undefined): number {
 }
 
 const LEVEL_NAMES = ['', 'user', 'operator', 'admin'];
-
-/** HAProxy's log date as `show errors` prints it: [dd/Mon/yyyy:HH:MM:SS.mmm] */
-function errDate(d: Date): string {
-  const mon = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getMonth()];
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${p(d.getDate())}/${mon}/${d.getFullYear()}:${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
-}
 
 /** splits a command line into words: blanks separate, `\` escapes (cli_parse_request) */
 export function splitArgs(line: string): string[] {
@@ -524,9 +519,21 @@ export class CliSession {
   }
 
   showErrors(args: string[]): Out {
-    const px = args[2];
-    if (px && px !== '-1' && !this.ctx.findProxy(px) && !/^-?\d+$/.test(px)) return this.err('No such proxy.\n');
-    return { text: `Total events captured on [${errDate(new Date())}] : 0\n` };
+    const a = args[2];
+    // cli_parse_show_errors: a number is an id (-1: all), else a proxy name
+    let iid = -1;
+    if (a) {
+      if (/^-?\d+$/.test(a)) iid = Number(a);
+      else {
+        const px = this.ctx.findProxy(a);
+        if (!px) return this.err('No such proxy.\n');
+        iid = this.ctx.uuid(px);
+      }
+    }
+    const which = args[3] === 'request' ? 'request' : args[3] === 'response' ? 'response' : 'both';
+    const proxies = this.ctx.model.proxies;
+    const bufsize = proxies.length ? limitsOf(proxies[0]).bufsize : 16384;
+    return { text: showErrorSnapshots(proxies, iid, which, bufsize, (px) => this.ctx.uuid(px)) };
   }
 
   showSess(args: string[]): Out {

@@ -297,6 +297,7 @@ export class H1Parser {
     this.errorStatus = 0;
     this.errorPos = -1;
     this.errorReason = '';
+    this.errBuf = null;
     this.s0 = this.s1 = this.s2 = this.s3 = this.s4 = this.s5 = 0;
     if (this.ov.length) this.ov.length = 0;
   }
@@ -331,14 +332,21 @@ export class H1Parser {
       const r = this.scan(buf, end);
       if (r > 0) {
         this.fresh = true;
+        // an error tolerated by accept-invalid-*: the message is kept for a snapshot too
+        if (this.errorPos >= 0) this.errorIn(buf, this.msgStart, end);
         return r - start;
       }
       if (r < 0) {
         this.fresh = true;
+        this.errorIn(buf, this.msgStart, end);
         return PARSE_ERROR;
       }
       // incomplete: keep a private copy, offsets become relative to it
-      if (this.overflows(end - this.msgStart)) return this.fullError();
+      if (this.overflows(end - this.msgStart)) {
+        this.errorIn(buf, this.msgStart, end);
+        this.errorPos = end;
+        return this.fullError();
+      }
       this.keep(buf, this.msgStart, end);
       return NEED_MORE;
     }
@@ -348,16 +356,44 @@ export class H1Parser {
     const r = this.scan(this.acc!, this.accLen);
     if (r > 0) {
       this.fresh = true;
+      if (this.errorPos >= 0) this.errorIn(this.acc!, this.msgStart, this.accLen);
       this.acc = null;
       return r - before;
     }
     if (r < 0) {
       this.fresh = true;
+      this.errorIn(this.acc!, this.msgStart, this.accLen);
       this.acc = null;
       return PARSE_ERROR;
     }
-    if (this.overflows(this.accLen - this.msgStart)) return this.fullError();
+    if (this.overflows(this.accLen - this.msgStart)) {
+      this.errorIn(this.acc!, this.msgStart, this.accLen);
+      return this.fullError();
+    }
     return NEED_MORE;
+  }
+
+  /** where the rejected message lies (for error snapshots): valid until the next parse() */
+  private errBuf: Buffer | null = null;
+  private errStart = 0;
+  private errEnd = 0;
+
+  private errorIn(buf: Buffer, start: number, end: number): void {
+    this.errBuf = buf;
+    this.errStart = start;
+    this.errEnd = end;
+  }
+
+  /**
+   * After PARSE_ERROR: the bytes of the rejected message received so far
+   * (what HAProxy's input buffer holds) and the error offset in them. Copy
+   * the bytes at once: they may lie in the shared read buffer.
+   */
+  rejected(): { bytes: Buffer; pos: number } | null {
+    const b = this.errBuf;
+    if (b === null) return null;
+    const pos = Math.max(0, Math.min(this.errorPos - this.errStart, this.errEnd - this.errStart));
+    return { bytes: b.subarray(this.errStart, this.errEnd), pos };
   }
 
   private overflows(n: number): boolean {
@@ -367,7 +403,7 @@ export class H1Parser {
   private fullError(): number {
     this.fresh = true;
     this.acc = null;
-    return this.error(this.accLen, 'head larger than the buffer');
+    return this.error(this.errorPos >= 0 ? this.errorPos : this.accLen, 'head larger than the buffer');
   }
 
   private keep(buf: Buffer, from: number, end: number): void {
