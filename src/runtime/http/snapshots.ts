@@ -42,10 +42,6 @@ export interface ErrorSnapshot {
 let evCount = 0;
 const snaps = new Map<RtProxy, { req: ErrorSnapshot | null; res: ErrorSnapshot | null }>();
 
-export function errorEvents(): number {
-  return evCount;
-}
-
 /**
  * HAProxy's parser state at `pos` of a rejected head, from where the byte
  * lies: in the start line, the field it falls in (counted by the spaces
@@ -94,12 +90,6 @@ export function captureError(s: Omit<ErrorSnapshot, 'evId' | 'when' | 'bytes'> &
   if (!e) snaps.set(s.px, (e = { req: null, res: null }));
   if (s.response) e.res = snap;
   else e.req = snap;
-}
-
-/** forgets every snapshot (a new configuration) */
-export function clearErrors(): void {
-  snaps.clear();
-  evCount = 0;
 }
 
 const STATE_NAMES = [
