@@ -86,12 +86,18 @@ export function release(s: RtServer): void {
   dequeue(s);
 }
 
-/** Grants free slots on `s` to waiting streams: its own queue and the backend's, oldest first. */
+/**
+ * Grants free slots on `s` to waiting streams: its own queue and the
+ * backend's, oldest first (HAProxy's process_srv_queue). A server that is
+ * not up still serves the streams queued on it (persistence, use-server,
+ * hashing named it), as HAProxy does, observed: only the backend's queue
+ * needs a usable server.
+ */
 export function dequeue(s: RtServer): void {
   const be = s.backend;
-  while (s.up && s.hasSlot()) {
+  while (s.hasSlot()) {
     const own = firstWaiting(s.queue);
-    const shared = firstWaiting(be.queue);
+    const shared = s.up ? firstWaiting(be.queue) : undefined;
     const p = own ?? shared;
     if (!p) return;
     if (p === own) {
@@ -107,6 +113,30 @@ export function dequeue(s: RtServer): void {
 function firstWaiting(q: Pending[]): Pending | undefined {
   while (q.length && !q[0].waiting) q.shift();
   return q[0];
+}
+
+/**
+ * A server went down or into maintenance: with `option redispatch` (and
+ * without `option persist`), the streams queued on it are taken off its
+ * queue and balanced again, except those held by force-persist (HAProxy's
+ * pendconn_redistribute). Returns how many moved: the "requeued" count of
+ * the DOWN message.
+ */
+export function redistribute(s: RtServer): number {
+  const be = s.backend;
+  if (be.redispatch === 0 || be.option('persist')) return 0;
+  const moved: Pending[] = [];
+  const q = s.queue;
+  for (let i = 0; i < q.length; i++) {
+    const p = q[i];
+    if (!p.waiting || p.forcePersist || !p.requeue) continue;
+    q.splice(i--, 1);
+    s.queued--;
+    p.waiting = false;
+    moved.push(p);
+  }
+  for (const p of moved) p.requeue!();
+  return moved.length;
 }
 
 /** Removes an aborted stream from whatever queue holds it. */

@@ -81,6 +81,13 @@ export class Connector implements Pending {
     }
   }
 
+  requeue(): void {
+    // the persistence that sent it to its server no longer holds (HAProxy clears SF_DIRECT)
+    this.direct = undefined;
+    this.target = null;
+    this.assign();
+  }
+
   dequeued(srv: RtServer): void {
     this.server = srv;
     if (this.owner.slog) this.owner.slog.tQueue = nowMs();

@@ -28,6 +28,10 @@ export interface Pending {
   dequeued(srv: RtServer): void;
   /** still waiting (false once granted or aborted) */
   waiting: boolean;
+  /** force-persist: never taken off its server's queue */
+  forcePersist?: boolean;
+  /** taken off a server's queue (the server went down, option redispatch): balance again */
+  requeue?(): void;
 }
 
 export class RtServer implements LbServer {

@@ -17,7 +17,7 @@
  *   [ALERT]    (pid) : backend 'be' has no server available!
  */
 import type { Proxy } from '../../config/model.js';
-import { dequeue } from '../backend.js';
+import { dequeue, redistribute } from '../backend.js';
 import { proxyLog } from '../log/index.js';
 import type { RtProxy, RtServer, RuntimeModel } from '../model.js';
 import { CheckRun, STATUS_DESC, statusHasCode, statusPassed, type CheckResult } from './run.js';
@@ -276,7 +276,7 @@ class ChecksManager implements ChecksHandle {
       const waiting = be.queue.filter((p) => p.waiting).length;
       dequeue(s);
       xferred = waiting - be.queue.filter((p) => p.waiting).length;
-    }
+    } else xferred = redistribute(s);
     // a DOWN is reported once this loop turn's I/O callbacks ran: a connection to
     // the dead server refused in the same turn as the check is then released,
     // as HAProxy (whose connect() fails at once on a refused port) never counts it
@@ -296,7 +296,7 @@ class ChecksManager implements ChecksHandle {
     const rob = after.bck && !after.act ? ' Running on backup.' : '';
     const queued = s.queue.filter((p) => p.waiting).length;
     if (up) msg += `. ${after.act} active and ${after.bck} backup servers online.${rob} ${xferred} sessions requeued, ${queued} total in queue.`;
-    else msg += `. ${after.act} active and ${after.bck} backup servers left.${rob} ${s.cur} sessions active, 0 requeued, ${queued} remaining in queue.`;
+    else msg += `. ${after.act} active and ${after.bck} backup servers left.${rob} ${s.cur} sessions active, ${xferred} requeued, ${queued} remaining in queue.`;
     this.warn(msg, { proxy: be, server: s, level: up ? 'notice' : 'alert', message: msg });
     this.backendTransition(be, before, after);
     const ts = this.trackers.get(s);
@@ -350,7 +350,7 @@ class ChecksManager implements ChecksHandle {
       const waiting = be.queue.filter((p) => p.waiting).length;
       dequeue(s);
       xferred = waiting - be.queue.filter((p) => p.waiting).length;
-    }
+    } else if (!wasMaint && isMaint) xferred = redistribute(s);
     const after = usable(be);
     const name = `${s.backup ? 'Backup ' : ''}Server ${be.name}/${s.name}`;
     const rob = after.bck && !after.act ? ' Running on backup.' : '';
@@ -358,8 +358,8 @@ class ChecksManager implements ChecksHandle {
     let msg = '';
     if (!wasMaint && isMaint) {
       msg = wasUp
-        ? `${name} is going DOWN for maintenance. ${after.act} active and ${after.bck} backup servers left.${rob} ${s.cur} sessions active, 0 requeued, ${queued} remaining in queue.`
-        : `${name} was DOWN and now enters maintenance. ${after.act} active and ${after.bck} backup servers left.${rob} ${s.cur} sessions active, 0 requeued, ${queued} remaining in queue.`;
+        ? `${name} is going DOWN for maintenance. ${after.act} active and ${after.bck} backup servers left.${rob} ${s.cur} sessions active, ${xferred} requeued, ${queued} remaining in queue.`
+        : `${name} was DOWN and now enters maintenance. ${after.act} active and ${after.bck} backup servers left.${rob} ${s.cur} sessions active, ${xferred} requeued, ${queued} remaining in queue.`;
     } else if (wasMaint && !isMaint) {
       msg = up ? `${name} is UP/READY (leaving forced maintenance).` : `${name} is DOWN (leaving forced maintenance).`;
     } else if (!wasDrain && isDrain && up) {
