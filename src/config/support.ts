@@ -171,12 +171,12 @@ markServerOptionHonoured('cookie');
 markHonoured('global:grace', 'global:hard-stop-after', 'global:ulimit-n', 'global:strict-limits');
 
 // The rules engine (src/runtime/rules): actions that act; the others (track-sc*, sc-*,
-// set-log-level, capture, set-timeout, set-priority-*, cache, spoe...) keep their warning.
+// set-log-level, capture, set-priority-*, cache, spoe...) keep their warning.
 markHonoured(
   ...['add-header', 'allow', 'auth', 'del-header', 'deny', 'early-hint', 'normalize-uri', 'redirect', 'reject', 'replace-header',
     'replace-path', 'replace-pathq', 'replace-uri', 'replace-value', 'return', 'set-dst', 'set-dst-port', 'set-header', 'set-method',
-    'set-path', 'set-pathq', 'set-query', 'set-src', 'set-src-port', 'set-uri', 'set-var', 'set-var-fmt', 'silent-drop', 'tarpit',
-    'unset-var'].map((a) => `*:http-request ${a}`),
+    'set-path', 'set-pathq', 'set-query', 'set-src', 'set-src-port', 'set-timeout', 'set-uri', 'set-var', 'set-var-fmt', 'silent-drop',
+    'tarpit', 'unset-var'].map((a) => `*:http-request ${a}`),
   ...['add-header', 'allow', 'del-header', 'deny', 'redirect', 'replace-header', 'replace-value', 'return', 'set-header', 'set-status',
     'set-var', 'set-var-fmt', 'silent-drop', 'unset-var'].map((a) => `*:http-response ${a}`),
   ...['add-header', 'allow', 'del-header', 'replace-header', 'replace-value', 'set-header', 'set-status', 'set-var', 'set-var-fmt',

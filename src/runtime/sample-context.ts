@@ -32,6 +32,8 @@ export interface ContextSource {
   /** the client and server sockets (TLS ones answer ssl_fc_* / ssl_bc_*) */
   readonly cli?: unknown;
   readonly srv?: unknown;
+  /** server / tunnel timeouts a set-timeout rule gave the stream (cur_server_timeout, cur_tunnel_timeout) */
+  curTimeout?(which: 'server' | 'tunnel'): number | undefined;
 }
 
 function reqView(m: HttpMessage): HttpRequestView {
@@ -75,6 +77,12 @@ export class StreamContext implements SampleContext {
   }
   get listener() {
     return this.s.listener;
+  }
+  get curServerTimeout(): number | undefined {
+    return this.s.curTimeout?.('server');
+  }
+  get curTunnelTimeout(): number | undefined {
+    return this.s.curTimeout?.('tunnel');
   }
   get tls(): TlsView | undefined {
     return tlsView(this.s.cli);

@@ -11,7 +11,7 @@ import { allActionDefs } from '../../src/runtime/rules/index.js';
 import { checkText } from '../helpers.js';
 
 /** actions that run but whose effect is not applied by the rest of the runtime yet */
-const STORED_ONLY = new Set(['set-log-level', 'capture', 'set-timeout', 'set-priority-class', 'set-priority-offset']);
+const STORED_ONLY = new Set(['set-log-level', 'capture', 'set-priority-class', 'set-priority-offset']);
 
 test('every action the engine applies is marked honoured, and none of the no-ops is', () => {
   const wrong: string[] = [];

@@ -291,6 +291,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     this.replay = null;
     this.replayBytes = 0;
     this.retriesUsed = 0;
+    this.srvTo = this.tunTo = -1;
     this.state = 'txn';
     // the body bytes of this read are decoded before anything is forwarded
     const dec = this.reqDec.start(req);
@@ -468,7 +469,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     if (this.reqDec.done) this.requestSent();
     else {
       // the response wait starts with the request: `timeout server` (refreshed while the body flows)
-      this.timer.arm('server', this.be!.timeouts.server, true);
+      this.timer.arm('server', this.srvTimeoutMs(), true);
       if (!this.buf) resumeReads(this.cli);
     }
   }
@@ -516,7 +517,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
 
   /** the request was fully sent to the server */
   private requestSent(): void {
-    if (this.resPhase === 'head') this.timer.arm('server', this.be!.timeouts.server);
+    if (this.resPhase === 'head') this.timer.arm('server', this.srvTimeoutMs());
     if (this.buf) pauseReads(this.cli);
   }
 
@@ -708,7 +709,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     this.state = 'tunnel';
     this.resPhase = 'done';
     this.replay = null;
-    const t = (this.be ?? this.fe).timeouts.tunnel;
+    const t = this.tunTo >= 0 ? this.tunTo : (this.be ?? this.fe).timeouts.tunnel;
     this.timer.arm('tunnel', t || this.dataTimeout(), true);
     if (first && first.length) this.cli.write(own(first));
     // client bytes held since the request go through now
@@ -893,9 +894,35 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     this.reply(504);
   }
 
+  /** http-request set-timeout server|tunnel: this transaction's values, -1 when not set */
+  private srvTo = -1;
+  private tunTo = -1;
+
+  overrideTimeout(which: 'server' | 'tunnel', ms: number): void {
+    if (which === 'server') this.srvTo = ms;
+    else this.tunTo = ms;
+  }
+
+  /**
+   * cur_server_timeout / cur_tunnel_timeout: a set-timeout value; else 0
+   * until the request went to a server (HAProxy sets the stream's timeouts
+   * when it connects, observed: 0 in the backend's http-request rules), then
+   * the backend's (undefined: the fetch reads it).
+   */
+  curTimeout(which: 'server' | 'tunnel'): number | undefined {
+    const v = which === 'server' ? this.srvTo : this.tunTo;
+    if (v >= 0) return v;
+    return this.headSent ? undefined : 0;
+  }
+
+  /** `timeout server` of the backend, or the one a set-timeout rule gave this transaction */
+  private srvTimeoutMs(): number {
+    return this.srvTo >= 0 ? this.srvTo : (this.be ?? this.fe).timeouts.server;
+  }
+
   private dataTimeout(): number {
     const c = this.fe.timeouts.client;
-    const s = (this.be ?? this.fe).timeouts.server;
+    const s = this.srvTimeoutMs();
     if (c && s) return Math.min(c, s);
     return c || s;
   }

@@ -83,6 +83,8 @@ export interface RuleHost {
   readonly res?: HttpMessage | null;
   /** finds a backend by name (dynamic names) */
   runtimeBackend?(name: string): RtProxy | undefined;
+  /** http-request set-timeout: this stream's server or tunnel timeout (ms) from now on */
+  overrideTimeout?(which: 'server' | 'tunnel', ms: number): void;
 }
 
 /** Facts actions leave for the stream (log level, captures, timeouts...), one per stream. */
@@ -91,8 +93,8 @@ export interface RuleEffects {
   /** `capture ... len N` / `id N` values, by slot */
   reqCaptures: (string | undefined)[];
   resCaptures: (string | undefined)[];
-  /** set-timeout server|tunnel|client (ms) */
-  timeouts: { server?: number; tunnel?: number; client?: number };
+  /** set-timeout server|tunnel (ms) */
+  timeouts: { server?: number; tunnel?: number };
   /** tcp-request connection expect-proxy layer4 fired */
   expectProxy?: boolean;
   /** early-hint headers to send as 103 responses before the response; null ends one 103 */

@@ -6,6 +6,7 @@
  * HAProxy's message. What follows the arguments must be a condition.
  */
 import { existsSync, statSync } from 'node:fs';
+import { parseTime } from '../../../parser/values.js';
 import { dataText } from '../../tables.js';
 import { fingerprintDistance, wordFingerprint } from '../../registry.js';
 import { parseLogFormat, parseSampleExpr, services, fetches, type PendingArg } from '../../../acl/sample.js';
@@ -26,6 +27,9 @@ export interface ActionInput {
   pending: PendingArg[];
   /** all words of the line (for HAProxy's quirks that quote them) */
   line: string[];
+  /** the proxy's name, and whether it can be a backend (not a frontend section) */
+  proxyName?: string;
+  backendCap?: boolean;
 }
 
 /** `used`: how many of `args` the action consumed. */
@@ -74,6 +78,23 @@ function expr(a: ActionInput, i: number, ctxCheck = true): { used: number } | { 
     return { error: `fetch method '${a.word}' extracts information from '${r.expr.fetch.source}', none of which is available here` };
   }
   return { used: 1 };
+}
+
+/** http-request set-timeout server|tunnel <time>|<expr> (HAProxy's parse_http_set_timeout, cfg_parse_rule_set_timeout) */
+function setTimeoutAction(a: ActionInput): ActionResult {
+  if (a.backendCap === false) return { error: `proxy '${a.proxyName ?? ''}' has no backend capability` };
+  const [which, v] = a.args;
+  if (!which || !v) return { error: 'expects exactly 2 arguments' };
+  if (which !== 'server' && which !== 'tunnel') return { error: `'set-timeout' rule supports 'server'/'tunnel' (got '${which}')` };
+  const t = parseTime(v, 'ms');
+  if (t.ok) return { used: 2 };
+  if (t.reason === 'overflow')
+    return { error: `timer overflow in argument '${v}' to rule 'set-timeout ${which}' (maximum value is 2147483647 ms or ~24.8 days)` };
+  if (t.reason === 'underflow') return { error: `timer underflow in argument '${v}' to rule 'set-timeout ${which}' (minimum value is 1 ms)` };
+  // not a time: a sample expression
+  const e = expr(a, 1);
+  if ('error' in e) return { error: `unexpected character '${t.at[0] ?? ''}' in rule 'set-timeout ${which}'` };
+  return { used: 2 };
 }
 
 const noArgs = (): ActionResult => ({ used: 0 });
@@ -364,7 +385,7 @@ const PARSERS: Record<string, (a: ActionInput) => ActionResult> = {
   'sc-inc-gpc1': scAction,
   'sc-set-gpt': scAction,
   'sc-set-gpt0': scAction,
-  'set-timeout': exactly(2, 'expects exactly 2 arguments'),
+  'set-timeout': setTimeoutAction,
   'del-header': delHeader,
   'set-var': setVar,
   'set-var-fmt': setVar,

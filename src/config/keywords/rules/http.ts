@@ -129,7 +129,18 @@ function actionRule(ctx: KwContext, rs: string, at: number, d: RuleDialect): { e
   const r =
     found.row.name === 'normalize-uri' && experimental
       ? { used: (args.findIndex((w) => w === 'if' || w === 'unless') + 1 || args.length + 1) - 1 }
-      : found.row.parse({ ruleset: rs, word, action: found.row.name, paren: found.paren, args, usage: exprUsage(rs, p), pending, line: ctx.args });
+      : found.row.parse({
+          ruleset: rs,
+          word,
+          action: found.row.name,
+          paren: found.paren,
+          args,
+          usage: exprUsage(rs, p),
+          pending,
+          line: ctx.args,
+          proxyName: p.name,
+          backendCap: p.kind !== 'frontend',
+        });
   if ('error' in r) return fail(r.error.startsWith('\u0000') ? r.error.slice(1) : d.action(rs, word, r.error, where));
   // the action's log-format strings are parsed before its condition, as HAProxy does
   noteRuleFormats(ctx, found.row.name, args.slice(0, r.used));

@@ -104,11 +104,11 @@ function keep(name: string, rulesets: string[]): ActionDef<string> {
   };
 }
 
-const setTimeout_: ActionDef<{ which: 'server' | 'tunnel' | 'client'; ms?: number; expr?: CompiledExpr }> = {
+const setTimeout_: ActionDef<{ which: 'server' | 'tunnel'; ms?: number; expr?: CompiledExpr }> = {
   name: 'set-timeout',
   rulesets: [HREQ],
   parse(args, ctx) {
-    const which = args[0] as 'server' | 'tunnel' | 'client';
+    const which = args[0] as 'server' | 'tunnel';
     const t = parseTime(args[1] ?? '', 'ms');
     if (t.ok) return { which, ms: t.ms };
     return { which, expr: compileExpr(args[1], ctx.acls.env) };
@@ -119,7 +119,10 @@ const setTimeout_: ActionDef<{ which: 'server' | 'tunnel' | 'client'; ms?: numbe
       const smp = evalAs(c.expr, host.sampleContext(), T.SINT);
       if (smp) ms = Number(smp.v);
     }
-    if (ms !== undefined && ms >= 0) rt.fx.timeouts[c.which] = ms;
+    if (ms !== undefined && ms >= 0) {
+      rt.fx.timeouts[c.which] = ms;
+      host.overrideTimeout?.(c.which, ms);
+    }
     return CONTINUE;
   },
 };
