@@ -17,6 +17,7 @@ import { statsSocketBinds } from '../../config/keywords/bind/stats.js';
 import { BindError } from '../api.js';
 import type { RtProxy, RtServer } from '../model.js';
 import { ADMF_IMAINT, ADMF_MAINT } from '../checks/index.js';
+import type { CheckSpec } from '../checks/spec.js';
 import { changeWeight, pauseFrontend, resumeFrontend, setDrain, setMaint, setReady } from './admin.js';
 import type { StatsContext } from './context.js';
 import { GLOBAL, beCounters, feCounters, liCounters, srvCounters, nowSec } from './counters.js';
@@ -30,6 +31,7 @@ import { showErrors as showErrorSnapshots } from '../http/snapshots.js';
 import { limitsOf } from '../http/settings.js';
 
 const LOG_ERR = 3;
+const LOG_WARNING = 4;
 const LOG_INFO = 6;
 const SEVERITY_NAMES = ['emerg', 'alert', 'crit', 'err', 'warning', 'notice', 'info', 'debug'];
 
@@ -603,8 +605,13 @@ export class CliSession {
         return this.err(SET_SERVER_USAGE);
       case 'agent':
         return this.err('agent checks are not enabled on this server.\n');
+      case 'addr': {
+        if (!args[4]) return this.err('set server <b>/<s> addr requires an address and optionally a port.\n');
+        const port = args[5] === 'port' ? args[6] ?? '' : undefined;
+        return { text: updateAddrPort(s, args[4], port, ck?.spec ?? null, 'stats socket command'), sev: LOG_WARNING };
+      }
       default:
-        // addr, check-addr, check-port, agent-*, fqdn, ssl are not implemented: HAProxy's answer to an unknown option
+        // check-addr, check-port, agent-*, fqdn, ssl are not implemented: HAProxy's answer to an unknown option
         return this.err(SET_SERVER_USAGE);
     }
   }
@@ -677,6 +684,68 @@ export class CliSession {
     GLOBAL.cpsMax = GLOBAL.spsMax = 0;
     return null;
   }
+}
+
+/**
+ * `set server <b>/<s> addr <ip> [port <port>]`: HAProxy's
+ * srv_update_addr_port(), its texts observed on 2.6.12. A port written
+ * "+N" or "-N" maps the client's port (as a server line without a port or
+ * with +N). Health checks that go to the server's own address and port
+ * follow it.
+ */
+function updateAddrPort(s: RtServer, addr: string, port: string | undefined, check: CheckSpec | null, updater: string): string {
+  let msg = '';
+  let changed = false;
+  const oldHost = s.host;
+  const oldPort = s.port;
+  if (s.unixPath || !net.isIP(s.host)) msg = 'Update for the current server address family is only supported through configuration file';
+  else if (!net.isIP(addr)) msg = `Invalid addr '${addr}'`;
+  else {
+    if (sameIp(s.host, addr)) msg = 'no need to change the addr';
+    else {
+      msg = `IP changed from '${s.host}' to '${addr}'`;
+      s.host = addr;
+      changed = true;
+    }
+    if (port !== undefined) {
+      msg += ', ';
+      const m = /^\s*[+-]?\d+/.exec(port);
+      if (!m) msg += `problem converting port '${port}' to an int`;
+      else {
+        const n = Number.parseInt(m[0], 10);
+        const sep = port.trimStart()[0];
+        const mapped = sep === '+' || sep === '-';
+        const current = s.usesClientPort ? s.portOffset : s.port;
+        // a fixed port becomes a port map only with a check port of its own (`port`), checks or not (observed)
+        if (mapped && !s.usesClientPort && !s.conf.options.get('port')) {
+          msg +=
+            "can't change <port> to port map because it is incompatible with current health check port configuration (use 'port' statement from the 'server' directive.";
+        } else if (mapped === s.usesClientPort && current === n) msg += 'no need to change the port';
+        else {
+          msg += `port changed from '${s.usesClientPort ? '+' : ''}${current}' to '${mapped ? sep : ''}${n}'`;
+          s.usesClientPort = mapped;
+          if (mapped) s.portOffset = n;
+          else s.port = n;
+          changed = true;
+        }
+      }
+    }
+  }
+  if (changed && check && !check.unixPath) {
+    if (check.host === oldHost && !s.conf.options.get('addr')) check.host = s.host;
+    if (check.port === oldPort && !s.conf.options.get('port') && !s.usesClientPort) check.port = s.port;
+  }
+  return `${msg} by '${updater}'\n`;
+}
+
+function sameIp(a: string, b: string): boolean {
+  if (a === b) return true;
+  const fam = net.isIP(a);
+  if (fam !== net.isIP(b)) return false;
+  if (fam === 4) return a.split('.').map(Number).join('.') === b.split('.').map(Number).join('.');
+  const sa = new net.SocketAddress({ address: a, family: 'ipv6' });
+  const sb = new net.SocketAddress({ address: b, family: 'ipv6' });
+  return sa.address === sb.address;
 }
 
 const SET_SERVER_USAGE =

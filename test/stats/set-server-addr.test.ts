@@ -1,0 +1,97 @@
+/**
+ * `set server <b>/<s> addr <ip> [port <port>]` on the stats socket, on
+ * tshaproxy and (when installed) HAProxy 2.6: the replies are HAProxy's
+ * (srv_update_addr_port), and the next requests go to the new address.
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { cli, closeServer, freePorts, startProxy, subjects, type Proxy } from './lib.js';
+
+const cfg = (sock: string, p: number[]) => `global
+    stats socket ${sock} level admin
+
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 5s
+    timeout server 5s
+
+frontend fe
+    bind 127.0.0.1:${p[0]}
+    default_backend be
+
+backend be
+    server s1 127.0.0.1:${p[1]}
+    server s3 127.0.0.1 disabled
+`;
+
+function get(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const c = net.connect(port, '127.0.0.1');
+    let out = '';
+    const t = setTimeout(() => c.destroy(), 3000);
+    c.on('connect', () => c.write('GET / HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n'));
+    c.on('data', (d) => (out += d.toString('latin1')));
+    c.on('error', () => {});
+    c.on('close', () => {
+      clearTimeout(t);
+      resolve(out.slice(out.indexOf('\r\n\r\n') + 4));
+    });
+  });
+}
+
+for (const who of subjects()) {
+  describe(`set server addr on ${who}`, () => {
+    let px: Proxy;
+    const origins: http.Server[] = [];
+    let ports: number[] = [];
+    before(async () => {
+      ports = await freePorts(3);
+      for (const [i, name] of [[1, 'A'], [2, 'B']] as const) {
+        const o = http.createServer((_q, r) => r.end(name));
+        await new Promise<void>((r) => o.listen(ports[i], '127.0.0.1', r));
+        origins.push(o);
+      }
+      px = await startProxy(who, cfg, ports, [ports[0]]);
+    });
+    after(async () => {
+      await px?.stop();
+      for (const o of origins) {
+        o.closeAllConnections();
+        await closeServer(o as unknown as net.Server);
+      }
+    });
+
+    it('the server moves to the new port, and the reply says what changed', async () => {
+      assert.equal(await get(ports[0]), 'A');
+      assert.equal(
+        await cli(px.sock, `set server be/s1 addr 127.0.0.1 port ${ports[2]}\n`),
+        `no need to change the addr, port changed from '${ports[1]}' to '${ports[2]}' by 'stats socket command'\n\n`,
+      );
+      assert.equal(await get(ports[0]), 'B');
+    });
+
+    it('an address that is not an IP, a missing address and a bad port get HAProxy\'s replies', async () => {
+      assert.equal(await cli(px.sock, 'set server be/s1 addr bogus\n'), "Invalid addr 'bogus' by 'stats socket command'\n\n");
+      assert.equal(await cli(px.sock, 'set server be/s1 addr\n'), 'set server <b>/<s> addr requires an address and optionally a port.\n\n');
+      assert.equal(
+        await cli(px.sock, 'set server be/s1 addr ::1 port abc\n'),
+        "IP changed from '127.0.0.1' to '::1', problem converting port 'abc' to an int by 'stats socket command'\n\n",
+      );
+      assert.equal(await cli(px.sock, 'set server be/s1 addr 127.0.0.1\n'), "IP changed from '::1' to '127.0.0.1' by 'stats socket command'\n\n");
+    });
+
+    it('a port map needs a check port of its own; a mapped port may become fixed', async () => {
+      assert.equal(
+        await cli(px.sock, 'set server be/s1 addr 127.0.0.1 port +5\n'),
+        "no need to change the addr, can't change <port> to port map because it is incompatible with current health check port configuration (use 'port' statement from the 'server' directive. by 'stats socket command'\n\n",
+      );
+      assert.equal(
+        await cli(px.sock, 'set server be/s3 addr 127.0.0.2 port 80\n'),
+        "IP changed from '127.0.0.1' to '127.0.0.2', port changed from '+0' to '80' by 'stats socket command'\n\n",
+      );
+    });
+  });
+}
