@@ -66,6 +66,12 @@ export interface ChecksHandle {
   adminChanged(s: RtServer, before: number): void;
   /** `set weight` changed s.eweight from `old`: tells the balancing, and "no server available" when it was the last */
   weightChanged(s: RtServer, old: number): void;
+  /**
+   * `set server <b>/<s> health up|down`: the server's health becomes full or
+   * nil, its state follows ("changed from CLI"); its checks, if any, go on
+   * from there. Works on servers without checks too, as HAProxy's does.
+   */
+  forceHealth(s: RtServer, up: boolean): void;
 }
 
 export interface ServerCheckState {
@@ -166,7 +172,7 @@ class Checker implements ServerCheckState {
   }
 }
 
-type Cause = { check: CheckResult } | { via: RtServer };
+type Cause = { check: CheckResult } | { via: RtServer } | { cli: true };
 
 class ChecksManager implements ChecksHandle {
   stopped = false;
@@ -235,11 +241,25 @@ class ChecksManager implements ChecksHandle {
     return this.checkers.get(s);
   }
 
+  /** servers without checks set DOWN by `set server health down` */
+  private readonly cliDown = new Set<RtServer>();
+
+  forceHealth(s: RtServer, up: boolean): void {
+    const c = this.checkers.get(s);
+    if (c) {
+      c.health = up ? c.spec.rise + c.spec.fall - 1 : 0;
+      c.checkUp = up;
+    } else if (up) this.cliDown.delete(s);
+    else this.cliDown.add(s);
+    this.recompute(s, { cli: true });
+  }
+
   /** Should `s` be up now: its own check (if any) and its tracked target (if any) agree. */
   private wanted(s: RtServer): boolean {
     if (s.admin & ADMF_MAINT) return false;
     const c = this.checkers.get(s);
     if (c && !c.checkUp) return false;
+    if (!c && this.cliDown.has(s)) return false;
     if (s.tracks && !s.tracks.up) return false;
     return true;
   }
@@ -292,6 +312,7 @@ class ChecksManager implements ChecksHandle {
     const after = usable(be);
     let msg = `${s.backup ? 'Backup ' : ''}Server ${be.name}/${s.name} is ${up ? 'UP' : 'DOWN'}`;
     if ('via' in cause) msg += ` via ${cause.via.backend.name}/${cause.via.name}`;
+    else if ('cli' in cause) msg += ', changed from CLI';
     else msg += reason(cause.check);
     const rob = after.bck && !after.act ? ' Running on backup.' : '';
     const queued = s.queue.filter((p) => p.waiting).length;

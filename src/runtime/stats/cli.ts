@@ -598,11 +598,20 @@ export class CliSession {
         const e = changeWeight(this.ctx, s, args[4] ?? '');
         return e ? this.err(e) : null;
       }
-      case 'health':
-        if (!ck) return this.err('health checks are not enabled on this server.\n');
-        if (args[4] !== 'up' && args[4] !== 'stopping' && args[4] !== 'down') return this.err("'set server <srv> health' expects 'up', 'stopping', or 'down'.\n");
-        // forcing a checked server's health is not implemented: answered as an unknown option
-        return this.err(SET_SERVER_USAGE);
+      case 'health': {
+        // HAProxy 2.6 (cli_parse_set_server): checks or not, the health is forced and the state follows
+        if (s.tracks) return this.err('cannot change health on a tracking server.\n');
+        const h = this.ctx.checksHandle;
+        if (args[4] === 'up' || args[4] === 'down') {
+          if (!h) return this.err('tshaproxy: health checks are not running in this process.\n');
+          h.forceHealth(s, args[4] === 'up');
+          if (!ck) srvCounters(s).noCheckHealth = args[4] === 'up' ? checkRise(s) + checkFall(s) - 1 : 0;
+          return null;
+        }
+        // the stopping state (HAProxy's NOLB: no new balanced traffic) is not modelled
+        if (args[4] === 'stopping') return this.err("tshaproxy: 'set server <srv> health stopping' is not supported yet.\n");
+        return this.err("'set server <srv> health' expects 'up', 'stopping', or 'down'.\n");
+      }
       case 'agent':
         return this.err('agent checks are not enabled on this server.\n');
       case 'addr': {
@@ -736,6 +745,14 @@ function updateAddrPort(s: RtServer, addr: string, port: string | undefined, che
     if (check.port === oldPort && !s.conf.options.get('port') && !s.usesClientPort) check.port = s.port;
   }
   return `${msg} by '${updater}'\n`;
+}
+
+/** a server's `rise` / `fall` as configured (HAProxy's defaults 2 and 3) */
+function checkRise(s: RtServer): number {
+  return Math.max(1, Number(s.conf.options.get('rise')?.[0] ?? 2) || 2);
+}
+function checkFall(s: RtServer): number {
+  return Math.max(1, Number(s.conf.options.get('fall')?.[0] ?? 3) || 3);
 }
 
 function sameIp(a: string, b: string): boolean {

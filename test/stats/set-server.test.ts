@@ -1,7 +1,8 @@
 /**
- * `set server <b>/<s> addr <ip> [port <port>]` on the stats socket, on
- * tshaproxy and (when installed) HAProxy 2.6: the replies are HAProxy's
- * (srv_update_addr_port), and the next requests go to the new address.
+ * `set server <b>/<s> addr <ip> [port <port>]` and `set server <b>/<s>
+ * health up|down` on the stats socket, on tshaproxy and (when installed)
+ * HAProxy 2.6: the replies are HAProxy's (srv_update_addr_port,
+ * cli_parse_set_server), and the traffic follows.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -81,6 +82,17 @@ for (const who of subjects()) {
         "IP changed from '127.0.0.1' to '::1', problem converting port 'abc' to an int by 'stats socket command'\n\n",
       );
       assert.equal(await cli(px.sock, 'set server be/s1 addr 127.0.0.1\n'), "IP changed from '::1' to '127.0.0.1' by 'stats socket command'\n\n");
+    });
+
+    it('health down takes a server without checks out of the balancing until health up, with empty replies', async () => {
+      const opState = async () => (await cli(px.sock, 'show servers state be\n')).split('\n').find((l) => / s1 /.test(l))!.split(' ')[5];
+      assert.equal(await cli(px.sock, 'set server be/s1 health down\n'), '\n');
+      assert.equal(await opState(), '0');
+      assert.match(await get(ports[0]), /503 Service Unavailable/);
+      assert.equal(await cli(px.sock, 'set server be/s1 health up\n'), '\n');
+      assert.equal(await opState(), '2');
+      assert.equal(await get(ports[0]), 'B');
+      assert.equal(await cli(px.sock, 'set server be/s1 health sideways\n'), "'set server <srv> health' expects 'up', 'stopping', or 'down'.\n\n");
     });
 
     it('a port map needs a check port of its own; a mapped port may become fixed', async () => {
