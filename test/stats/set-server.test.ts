@@ -26,6 +26,9 @@ frontend fe
 backend be
     server s1 127.0.0.1:${p[1]}
     server s3 127.0.0.1 disabled
+
+backend bc
+    server c1 127.0.0.1:${p[1]} check inter 500
 `;
 
 function get(port: number): Promise<string> {
@@ -93,6 +96,18 @@ for (const who of subjects()) {
       assert.equal(await opState(), '2');
       assert.equal(await get(ports[0]), 'B');
       assert.equal(await cli(px.sock, 'set server be/s1 health sideways\n'), "'set server <srv> health' expects 'up', 'stopping', or 'down'.\n\n");
+    });
+
+    it('check-port and check-addr move the checks and show in show servers state; errors are HAProxy\'s', async () => {
+      const q = (c: string) => cli(px.sock, c + '\n');
+      assert.equal(await q('set server be/s1 check-port 80'), 'health checks are not enabled on this server\n');
+      assert.equal(await q('set server bc/c1 check-port'), 'set server <b>/<s> check-port requires a port.\n\n');
+      assert.equal(await q('set server bc/c1 check-port 12x'), 'provided port is not an integer\n');
+      assert.equal(await q('set server bc/c1 check-port 65536'), 'provided port is invalid\n');
+      assert.equal(await q('set server bc/c1 check-addr bogus'), "invalid addr 'bogus'\n");
+      assert.equal(await q(`set server bc/c1 check-addr 127.0.0.1 port ${ports[2]}`), '\n');
+      const line = (await q('show servers state bc')).split('\n').find((l) => / c1 /.test(l))!.split(' ');
+      assert.deepEqual(line.slice(21, 23), [String(ports[2]), '127.0.0.1']);
     });
 
     it('a port map needs a check port of its own; a mapped port may become fixed', async () => {

@@ -68,6 +68,9 @@ export interface CheckSpec {
   /** where the check connects unless a connect rule says otherwise */
   host: string;
   port: number;
+  /** the check's own address and port (`addr`, `port`, or `set server check-addr|check-port`): show servers state prints them */
+  ownAddr?: string;
+  ownPort?: number;
   unixPath?: string;
   /** PROXY protocol on the check connection: 0 none, 1 v1, 2 v2 (LOCAL) */
   sendProxy: 0 | 1 | 2;
@@ -296,6 +299,8 @@ export function buildCheckSpec(s: RtServer, defaults: readonly Proxy[]): CheckSp
   const port = int(o.get('port')?.[0], 0);
   if (port) spec.port = port;
   else if (addrPort) spec.port = addrPort;
+  if (addr) spec.ownAddr = spec.host;
+  if (port || addrPort) spec.ownPort = spec.port;
   if (!spec.unixPath && !spec.port) return null;
   // the PROXY protocol goes on checks with check-send-proxy, or when the server uses it and the check goes to the same place
   if (o.has('check-send-proxy') || (s.sendProxy && !o.has('port') && !o.has('addr'))) spec.sendProxy = s.sendProxy === 2 ? 2 : 1;

@@ -504,10 +504,11 @@ export class CliSession {
     if (ck?.running) cstate |= 1;
     const addr = s.unixPath ? s.unixPath : s.host || '-';
     const port = s.usesClientPort ? s.portOffset : s.port;
-    const checkPort = Number(s.conf.options.get('port')?.[0] ?? 0);
+    const checkPort = ck?.spec.ownPort ?? Number(s.conf.options.get('port')?.[0] ?? 0);
+    const checkAddr = ck?.spec.ownAddr ?? '-';
     const bkForced = be.conf.id !== undefined ? 1 : 0;
     const srvForced = s.conf.id !== undefined ? 1 : 0;
-    return `${this.ctx.uuid(be)} ${be.name} ${s.id} ${s.name} ${addr} ${op} ${admin} ${s.uweight} ${s.weight} ${nowSec() - c.lastChange} ${status} ${result} ${health} ${cstate} 0 ${bkForced} ${srvForced} - ${port} - 0 ${checkPort} - - 0\n`;
+    return `${this.ctx.uuid(be)} ${be.name} ${s.id} ${s.name} ${addr} ${op} ${admin} ${s.uweight} ${s.weight} ${nowSec() - c.lastChange} ${status} ${result} ${health} ${cstate} 0 ${bkForced} ${srvForced} - ${port} - 0 ${checkPort} ${checkAddr} - 0\n`;
   }
 
   showBackend(): Out {
@@ -614,13 +615,30 @@ export class CliSession {
       }
       case 'agent':
         return this.err('agent checks are not enabled on this server.\n');
+      case 'check-port': {
+        if (!args[4]) return this.err('set server <b>/<s> check-port requires a port.\n');
+        if (!ck) return this.err('health checks are not enabled on this server');
+        const e = setCheckPort(s, ck.spec, args[4]);
+        return e ? this.err(e) : null;
+      }
+      case 'check-addr': {
+        if (!args[4]) return this.err('set server <b>/<s> check-addr requires an address and optionally a port.\n');
+        if (!ck) return this.err('health checks are not enabled on this server');
+        if (!net.isIP(args[4])) return this.err(`invalid addr '${args[4]}'`);
+        if (args[5] === 'port') {
+          const e = setCheckPort(s, ck.spec, args[6] ?? '');
+          if (e) return this.err(e);
+        }
+        ck.spec.host = ck.spec.ownAddr = args[4];
+        return null;
+      }
       case 'addr': {
         if (!args[4]) return this.err('set server <b>/<s> addr requires an address and optionally a port.\n');
         const port = args[5] === 'port' ? args[6] ?? '' : undefined;
         return { text: updateAddrPort(s, args[4], port, ck?.spec ?? null, 'stats socket command'), sev: LOG_WARNING };
       }
       default:
-        // check-addr, check-port, agent-*, fqdn, ssl are not implemented: HAProxy's answer to an unknown option
+        // agent-*, fqdn, ssl are not implemented: HAProxy's answer to an unknown option
         return this.err(SET_SERVER_USAGE);
     }
   }
@@ -740,11 +758,25 @@ function updateAddrPort(s: RtServer, addr: string, port: string | undefined, che
       }
     }
   }
+  // checks without an address or port of their own follow the server
   if (changed && check && !check.unixPath) {
-    if (check.host === oldHost && !s.conf.options.get('addr')) check.host = s.host;
-    if (check.port === oldPort && !s.conf.options.get('port') && !s.usesClientPort) check.port = s.port;
+    if (check.ownAddr === undefined && check.host === oldHost) check.host = s.host;
+    if (!check.ownPort && check.port === oldPort && !s.usesClientPort) check.port = s.port;
   }
   return `${msg} by '${updater}'\n`;
+}
+
+/**
+ * `set server check-port` (or the port of `check-addr`): 0 means the server's
+ * own port again. HAProxy's texts; errors print without a newline, as its do.
+ */
+function setCheckPort(s: RtServer, spec: CheckSpec, text: string): string | null {
+  if (!/^[+-]?\d+$/.test(text)) return 'provided port is not an integer';
+  const n = Number(text);
+  if (n < 0 || n > 65535) return 'provided port is invalid';
+  spec.ownPort = n;
+  spec.port = n || s.port;
+  return null;
 }
 
 /** a server's `rise` / `fall` as configured (HAProxy's defaults 2 and 3) */
