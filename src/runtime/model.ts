@@ -51,6 +51,8 @@ export class RtServer implements LbServer {
   /** where to connect: host already resolved to an address, or a unix path */
   host = '';
   port = 0;
+  /** bumped when `set server addr` moves the server: idle connections of an older one are not reused */
+  addrGen = 0;
   /** no port given: the client's destination port is used, plus `portOffset` */
   usesClientPort = false;
   portOffset = 0;

@@ -59,12 +59,30 @@ for (const who of subjects()) {
       }
     });
 
-    it('the server moves to the new port, and the reply says what changed', async () => {
-      assert.equal(await get(ports[0]), 'A');
-      assert.equal(
-        await cli(px.sock, `set server be/s1 addr 127.0.0.1 port ${ports[2]}\n`),
-        `no need to change the addr, port changed from '${ports[1]}' to '${ports[2]}' by 'stats socket command'\n\n`,
-      );
+    it('the server moves to the new port, even for a kept-alive client whose server connection is idle, and the reply says what changed', async () => {
+      // one client connection: a request, the move, a second request (its idle server connection goes to the old port)
+      const c = net.connect(ports[0], '127.0.0.1');
+      let got = '';
+      c.on('data', (d) => (got += d.toString('latin1')));
+      c.on('error', () => {});
+      const bodies = () => got.split('\r\n\r\n').slice(1).map((x) => x.slice(0, 1));
+      const waitBodies = async (n: number) => {
+        const end = Date.now() + 3000;
+        while (bodies().length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      };
+      try {
+        c.write('GET / HTTP/1.1\r\nhost: t\r\n\r\n');
+        await waitBodies(1);
+        assert.equal(
+          await cli(px.sock, `set server be/s1 addr 127.0.0.1 port ${ports[2]}\n`),
+          `no need to change the addr, port changed from '${ports[1]}' to '${ports[2]}' by 'stats socket command'\n\n`,
+        );
+        c.write('GET / HTTP/1.1\r\nhost: t\r\n\r\n');
+        await waitBodies(2);
+        assert.deepEqual(bodies(), ['A', 'B']);
+      } finally {
+        c.destroy();
+      }
       assert.equal(await get(ports[0]), 'B');
     });
 

@@ -397,7 +397,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
 
   reuse(srv: RtServer): net.Socket | null {
     const idle = this.idleSrv;
-    if (idle && this.idleServer === srv && !idle.destroyed && idle.writable) {
+    if (idle && this.idleServer === srv && this.idleGen === srv.addrGen && !idle.destroyed && idle.writable) {
       // its listeners stay: they are this session's (see attach)
       this.idleSrv = null;
       this.idleServer = null;
@@ -1057,6 +1057,8 @@ export class HttpSession implements TimerOwner, ConnectOwner {
   /** the server connection stays open, idle, for a later request to the same server */
   private idleSrv: net.Socket | null = null;
   private idleServer: RtServer | null = null;
+  /** the server's address generation when its connection was parked */
+  private idleGen = 0;
 
   private parkServer(): void {
     const s = this.srv!;
@@ -1064,6 +1066,7 @@ export class HttpSession implements TimerOwner, ConnectOwner {
     if (this.server) {
       release(this.server);
       this.idleServer = this.server;
+      this.idleGen = this.server.addrGen;
       this.server = null;
     }
     // the listeners stay attached: with `srv` null they read as the idle

@@ -29,6 +29,7 @@ import { jsonInfo, jsonStat } from './json.js';
 import { stickCli } from '../stick/cli.js';
 import { showErrors as showErrorSnapshots } from '../http/snapshots.js';
 import { limitsOf } from '../http/settings.js';
+import { closePools } from '../http/pool.js';
 
 const LOG_ERR = 3;
 const LOG_WARNING = 4;
@@ -757,6 +758,11 @@ function updateAddrPort(s: RtServer, addr: string, port: string | undefined, che
         }
       }
     }
+  }
+  // idle connections to the old address are not reused (HAProxy, observed: the next request goes to the new one)
+  if (changed) {
+    s.addrGen++;
+    closePools([s]);
   }
   // checks without an address or port of their own follow the server
   if (changed && check && !check.unixPath) {
